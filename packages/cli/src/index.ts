@@ -1,0 +1,3 @@
+// @baton/cli: the OS-facing parts of baton (storage, flows, commands) and the `baton` program.
+export { createProgram } from './program.js';
+export { BATON_VERSION } from './version.js';
