@@ -1,2 +1,6 @@
 // @baton/core: the token model, failure classification and the retry/failover engine.
-export const CORE_VERSION = '0.1.0';
+export * from './util/clock.js';
+export * from './util/fake-clock.js';
+export * from './auth/token.js';
+export * from './providers/errors.js';
+export * from './config/failover.js';

@@ -1,0 +1,244 @@
+// Failure vocabulary shared by the whole system: why a bucket could not serve, the error that lists
+// every bucket's reason, and the typed provider errors that classification produces.
+
+export const BUCKET_FAILURE_REASONS = [
+  'quota-exhausted',
+  'expired-refresh-failed',
+  'reauth-failed',
+  'no-token',
+  'skipped',
+] as const;
+
+export type BucketFailureReason = (typeof BUCKET_FAILURE_REASONS)[number];
+
+/** Why one bucket could not serve, with what is known about it. `retryAt` is epoch milliseconds. */
+export interface BucketFailureDetail {
+  reason: BucketFailureReason;
+  status?: number;
+  retryAt?: number;
+  message?: string;
+  /** A next step only the user can take (e.g. "unlock the keychain"), shown in the error's Next line. */
+  action?: string;
+}
+
+/** Reasons that a login could fix (when the store itself is healthy). */
+export const REAUTH_ELIGIBLE_REASONS: ReadonlySet<BucketFailureReason> = new Set([
+  'expired-refresh-failed',
+  'no-token',
+  'reauth-failed',
+]);
+
+export interface ExhaustedErrorFormatOptions {
+  /** Formats a retry time for people; defaults to local HH:MM. */
+  formatTime?: (epochMs: number) => string;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+export const formatClockTime = (epochMs: number): string => {
+  const d = new Date(epochMs);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+};
+
+/**
+ * Every bucket of a provider failed. Never retryable: no outer layer may retry it.
+ * Inputs are copied, so later changes to the caller's arrays or records do not leak in.
+ */
+export class AllBucketsExhaustedError extends Error {
+  override readonly name = 'AllBucketsExhaustedError';
+  readonly isRetryable = false as const;
+  readonly providerName: string;
+  readonly attemptedBuckets: readonly string[];
+  readonly bucketFailureReasons: Readonly<Record<string, BucketFailureReason>>;
+  readonly details: Readonly<Record<string, BucketFailureDetail>>;
+  readonly earliestRetryAt?: number;
+  readonly lastError: unknown;
+
+  constructor(
+    providerName: string,
+    attemptedBuckets: readonly string[],
+    lastError?: unknown,
+    bucketFailureReasons: Record<string, BucketFailureReason> = {},
+    details: Record<string, BucketFailureDetail> = {},
+    format: ExhaustedErrorFormatOptions = {},
+  ) {
+    const buckets = [...attemptedBuckets];
+    const reasons = { ...bucketFailureReasons };
+    const detailCopy: Record<string, BucketFailureDetail> = {};
+    for (const [bucket, detail] of Object.entries(details)) detailCopy[bucket] = { ...detail };
+    const earliest = earliestRetry(detailCopy);
+    super(formatExhaustedMessage(providerName, buckets, reasons, detailCopy, earliest, format), {
+      cause: lastError,
+    });
+    this.providerName = providerName;
+    this.attemptedBuckets = buckets;
+    this.bucketFailureReasons = reasons;
+    this.details = detailCopy;
+    if (earliest !== undefined) this.earliestRetryAt = earliest;
+    this.lastError = lastError;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      providerName: this.providerName,
+      attemptedBuckets: [...this.attemptedBuckets],
+      bucketFailureReasons: { ...this.bucketFailureReasons },
+      details: Object.fromEntries(Object.entries(this.details).map(([k, v]) => [k, { ...v }])),
+      ...(this.earliestRetryAt !== undefined
+        ? { earliestRetryAt: new Date(this.earliestRetryAt).toISOString() }
+        : {}),
+      isRetryable: false,
+      ...(this.lastError instanceof Error
+        ? { lastError: { name: this.lastError.name, message: this.lastError.message } }
+        : {}),
+    };
+  }
+}
+
+function earliestRetry(details: Record<string, BucketFailureDetail>): number | undefined {
+  let earliest: number | undefined;
+  for (const d of Object.values(details)) {
+    if (d.reason !== 'quota-exhausted' || d.retryAt === undefined || !Number.isFinite(d.retryAt))
+      continue;
+    if (earliest === undefined || d.retryAt < earliest) earliest = d.retryAt;
+  }
+  return earliest;
+}
+
+function formatExhaustedMessage(
+  provider: string,
+  buckets: string[],
+  reasons: Record<string, BucketFailureReason>,
+  details: Record<string, BucketFailureDetail>,
+  earliest: number | undefined,
+  format: ExhaustedErrorFormatOptions,
+): string {
+  const time = format.formatTime ?? formatClockTime;
+  const head =
+    buckets.length === 1
+      ? `The only bucket for ${provider} is unavailable:`
+      : `All ${buckets.length} buckets for ${provider} are unavailable:`;
+  const lines = buckets.map((bucket) => {
+    const reason = reasons[bucket] ?? details[bucket]?.reason;
+    if (!reason) return `  - ${bucket}`;
+    const d = details[bucket];
+    const parts: string[] = [];
+    if (d?.status !== undefined) parts.push(String(d.status));
+    if (d?.message) parts.push(d.message);
+    if (d?.retryAt !== undefined && Number.isFinite(d.retryAt))
+      parts.push(`retry after ${time(d.retryAt)}`);
+    return `  - ${bucket}: ${reason}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  });
+
+  const next: string[] = [];
+  if (earliest !== undefined) next.push(`wait until ${time(earliest)}`);
+  for (const bucket of buckets) {
+    const action = details[bucket]?.action;
+    if (action && !next.includes(action)) next.push(action);
+  }
+  const loginBucket = buckets.find((b) => {
+    const reason = reasons[b] ?? details[b]?.reason;
+    return reason !== undefined && REAUTH_ELIGIBLE_REASONS.has(reason) && !details[b]?.action;
+  });
+  if (loginBucket !== undefined)
+    next.push(`run \`baton auth login ${provider} --bucket ${loginBucket}\``);
+  if (next.length === 0) next.push(`try again later, or run \`baton auth status ${provider}\``);
+  return [head, ...lines, `Next: ${next.join(', or ')}.`].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider errors: what a failed provider call turns into after classification.
+
+export interface ProviderErrorInit {
+  status?: number;
+  /** Lower-cased response headers, kept because Retry-After and reset headers drive cooldowns. */
+  headers?: Record<string, string>;
+  /** How long the provider asked us to wait, in ms, from Retry-After or a reset header. */
+  retryAfterMs?: number;
+  /** Response body text (or the provider's error message), without secrets. */
+  body?: string;
+  /** e.g. `invalid_request_error`, `overloaded_error`, `insufficient_quota`, `ECONNRESET`. */
+  code?: string;
+  provider?: string;
+  cause?: unknown;
+}
+
+export abstract class ProviderError extends Error {
+  abstract readonly kind: ProviderErrorKind;
+  readonly status?: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly retryAfterMs?: number;
+  readonly body?: string;
+  readonly code?: string;
+  readonly provider?: string;
+
+  constructor(message: string, init: ProviderErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    if (init.status !== undefined) this.status = init.status;
+    this.headers = { ...(init.headers ?? {}) };
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+    if (init.body !== undefined) this.body = init.body;
+    if (init.code !== undefined) this.code = init.code;
+    if (init.provider !== undefined) this.provider = init.provider;
+  }
+}
+
+export type ProviderErrorKind =
+  'rate-limit' | 'quota' | 'auth' | 'server' | 'network' | 'client' | 'stream-interrupted';
+
+/** 429 that is a short, transient rate limit (no quota wording). */
+export class RateLimitError extends ProviderError {
+  override readonly name = 'RateLimitError';
+  readonly kind = 'rate-limit' as const;
+}
+
+/** 402, or a 429/other response whose wording says the account's quota or usage limit is spent. */
+export class QuotaError extends ProviderError {
+  override readonly name = 'QuotaError';
+  readonly kind = 'quota' as const;
+}
+
+/** 401 / 403: the credential was rejected. */
+export class AuthenticationError extends ProviderError {
+  override readonly name = 'AuthenticationError';
+  readonly kind = 'auth' as const;
+}
+
+/** 5xx, 529 and Anthropic `overloaded_error`. */
+export class ServerError extends ProviderError {
+  override readonly name = 'ServerError';
+  readonly kind = 'server' as const;
+}
+
+/** The request never got an HTTP answer (reset, timeout, DNS, socket errors). */
+export class NetworkError extends ProviderError {
+  override readonly name = 'NetworkError';
+  readonly kind = 'network' as const;
+}
+
+/** 400, 404, 422 and other 4xx: the request itself is wrong; never retried. */
+export class ClientError extends ProviderError {
+  override readonly name = 'ClientError';
+  readonly kind = 'client' as const;
+}
+
+/**
+ * A stream failed after output had reached the caller. Never retried; the partial output is kept
+ * and marked incomplete.
+ */
+export class StreamInterruptedError extends ProviderError {
+  override readonly name = 'StreamInterruptedError';
+  readonly kind = 'stream-interrupted' as const;
+  readonly incomplete = true as const;
+  constructor(
+    message: string,
+    /** Everything the caller received before the failure, in order. */
+    readonly partialOutput: readonly unknown[],
+    /** The concatenated text deltas of partialOutput, when the chunks carry text. */
+    readonly partialText: string,
+    init: ProviderErrorInit = {},
+  ) {
+    super(message, init);
+  }
+}
