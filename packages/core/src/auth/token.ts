@@ -32,7 +32,8 @@ export type OAuthToken = z.output<typeof OAuthTokenSchema>;
 export const TokenEndpointResponseSchema = z.looseObject({
   access_token: z.string().min(1, 'access_token must be a non-empty string'),
   token_type: z.string().optional(),
-  expires_in: z.union([z.number(), z.string()]).optional(),
+  // Anything: a missing, null or nonsense lifetime falls back to the default rather than failing.
+  expires_in: z.unknown().optional(),
   refresh_token: z.string().nullable().optional(),
   scope: z.string().optional(),
 });
@@ -63,7 +64,7 @@ export function parseOAuthToken(raw: unknown): OAuthToken {
   return token;
 }
 
-function expiresInSeconds(value: number | string | undefined): number {
+function expiresInSeconds(value: unknown): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n > 0
     ? Math.floor(n)
