@@ -67,7 +67,7 @@ export function parseOAuthToken(raw: unknown): OAuthToken {
 function expiresInSeconds(value: unknown): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) && n > 0
-    ? Math.floor(n)
+    ? Math.ceil(n)
     : DEFAULT_EXPIRES_IN_SECONDS;
 }
 
