@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.js';
 
+// core imports no other workspace package, so it needs no source aliases (and stays self-contained
+// for Stryker's sandbox copy).
 export default defineConfig({
-  resolve: { alias: sourceAliases },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
