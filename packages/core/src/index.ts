@@ -11,3 +11,6 @@ export * from './auth/memory-token-store.js';
 export * from './providers/backoff.js';
 export * from './providers/retry-decision.js';
 export * from './providers/RetryOrchestrator.js';
+export * from './providers/types.js';
+export * from './providers/anthropic/AnthropicMessagesClient.js';
+export * from './providers/openai/OpenAIChatClient.js';

@@ -1,0 +1,127 @@
+// The Anthropic Messages client: streams through the official SDK with its retries and timeout off
+// (the RetryOrchestrator owns both) and maps the SSE events onto the provider interface.
+import Anthropic from '@anthropic-ai/sdk';
+import { systemClock, type Clock } from '../../util/clock.js';
+import {
+  guardProviderStream,
+  type ProviderChunk,
+  type ProviderClient,
+  type ProviderCredential,
+  type ProviderRequest,
+  type ProviderStreamOptions,
+  type ProviderUsage,
+} from '../types.js';
+
+/** The Messages API requires max_tokens; used when the request does not set one. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+/**
+ * The SDK arms its timeout with setTimeout, whose delay is a signed 32-bit number (a larger value
+ * fires at once). This is the largest delay it accepts, i.e. "no SDK timeout": deadlines come from
+ * the caller's AbortSignal.
+ */
+export const ANTHROPIC_SDK_TIMEOUT_DISABLED_MS = 2_147_483_647;
+
+export interface AnthropicMessagesClientOptions {
+  /** e.g. `https://api.anthropic.com` (the SDK appends `/v1/messages`). */
+  baseURL: string;
+  /** Sent with every request, e.g. the `anthropic-beta` header that OAuth access tokens need. */
+  defaultHeaders?: Record<string, string>;
+  /** Used when a request has no maxTokens. */
+  defaultMaxTokens?: number;
+  /** The provider name in errors; defaults to `anthropic`. */
+  provider?: string;
+  /** Only read to turn HTTP dates in Retry-After into waits. */
+  clock?: Pick<Clock, 'now'>;
+}
+
+export class AnthropicMessagesClient implements ProviderClient {
+  readonly provider: string;
+  private readonly clock: Pick<Clock, 'now'>;
+
+  constructor(private readonly options: AnthropicMessagesClientOptions) {
+    this.provider = options.provider ?? 'anthropic';
+    this.clock = options.clock ?? systemClock;
+  }
+
+  stream(request: ProviderRequest, options: ProviderStreamOptions): AsyncIterable<ProviderChunk> {
+    const { signal } = options;
+    return guardProviderStream(() => this.events(request, options, signal), {
+      provider: this.provider,
+      signal,
+      clock: this.clock,
+    });
+  }
+
+  /** One SDK client per request: the credential changes with the bucket, the rest does not. */
+  private sdk(credential: ProviderCredential): Anthropic {
+    const auth =
+      credential.token !== undefined
+        ? { authToken: credential.token }
+        : { apiKey: credential.apiKey };
+    return new Anthropic({
+      ...auth,
+      baseURL: this.options.baseURL,
+      maxRetries: 0,
+      timeout: ANTHROPIC_SDK_TIMEOUT_DISABLED_MS,
+      ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
+    });
+  }
+
+  private async *events(
+    request: ProviderRequest,
+    credential: ProviderCredential,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<ProviderChunk> {
+    const stream = await this.sdk(credential).messages.create(
+      toMessagesParams(request, this.options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS),
+      signal ? { signal } : {},
+    );
+    const usage: ProviderUsage = {};
+    let stopReason: string | null = null;
+    for await (const event of stream) {
+      switch (event.type) {
+        case 'message_start':
+          readUsage(usage, event.message.usage);
+          break;
+        case 'content_block_delta':
+          if (event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
+          break;
+        case 'message_delta':
+          stopReason = event.delta.stop_reason ?? stopReason;
+          readUsage(usage, event.usage);
+          break;
+        case 'message_stop':
+          yield {
+            type: 'done',
+            stopReason,
+            ...(Object.keys(usage).length > 0 ? { usage } : {}),
+          };
+          return;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+export function toMessagesParams(
+  request: ProviderRequest,
+  defaultMaxTokens: number,
+): Anthropic.MessageCreateParamsStreaming {
+  return {
+    model: request.model,
+    max_tokens: request.maxTokens ?? defaultMaxTokens,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    ...(request.system !== undefined ? { system: request.system } : {}),
+    stream: true,
+  };
+}
+
+/** Copies only the counts the provider actually sent (message_delta's are cumulative). */
+function readUsage(
+  into: ProviderUsage,
+  raw: { input_tokens?: number | null; output_tokens?: number | null } | null | undefined,
+): void {
+  if (typeof raw?.input_tokens === 'number') into.inputTokens = raw.input_tokens;
+  if (typeof raw?.output_tokens === 'number') into.outputTokens = raw.output_tokens;
+}

@@ -1,0 +1,120 @@
+// The OpenAI-compatible chat-completions client: streams through the official SDK with its retries
+// and timeout off (the RetryOrchestrator owns both) and maps the chunks onto the provider interface.
+import OpenAI from 'openai';
+import { systemClock, type Clock } from '../../util/clock.js';
+import {
+  guardProviderStream,
+  type ProviderChunk,
+  type ProviderClient,
+  type ProviderCredential,
+  type ProviderRequest,
+  type ProviderStreamOptions,
+  type ProviderUsage,
+} from '../types.js';
+
+/**
+ * The SDK arms its timeout with setTimeout, whose delay is a signed 32-bit number (a larger value
+ * fires at once). The largest accepted delay means "no SDK timeout": deadlines come from the signal.
+ */
+export const OPENAI_SDK_TIMEOUT_DISABLED_MS = 2_147_483_647;
+
+export interface OpenAIChatClientOptions {
+  /** e.g. `https://api.openai.com/v1` (the SDK appends `/chat/completions`). */
+  baseURL: string;
+  defaultHeaders?: Record<string, string>;
+  /**
+   * Ask for the final usage chunk (`stream_options.include_usage`); some compatible servers reject
+   * the field, so it can be turned off. Default true.
+   */
+  includeUsage?: boolean;
+  /** The provider name in errors; defaults to `openai`. */
+  provider?: string;
+  /** Only read to turn HTTP dates in Retry-After into waits. */
+  clock?: Pick<Clock, 'now'>;
+}
+
+export class OpenAIChatClient implements ProviderClient {
+  readonly provider: string;
+  private readonly clock: Pick<Clock, 'now'>;
+
+  constructor(private readonly options: OpenAIChatClientOptions) {
+    this.provider = options.provider ?? 'openai';
+    this.clock = options.clock ?? systemClock;
+  }
+
+  stream(request: ProviderRequest, options: ProviderStreamOptions): AsyncIterable<ProviderChunk> {
+    const { signal } = options;
+    return guardProviderStream(() => this.events(request, options, signal), {
+      provider: this.provider,
+      signal,
+      clock: this.clock,
+    });
+  }
+
+  /**
+   * One SDK client per request: the credential changes with the bucket. Both an OAuth access token
+   * and an API key travel as `Authorization: Bearer`. The organisation/project/admin variables of
+   * the environment are not read: they would add headers a compatible server does not expect.
+   */
+  private sdk(credential: ProviderCredential): OpenAI {
+    return new OpenAI({
+      apiKey: credential.token ?? credential.apiKey,
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      baseURL: this.options.baseURL,
+      maxRetries: 0,
+      timeout: OPENAI_SDK_TIMEOUT_DISABLED_MS,
+      ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
+    });
+  }
+
+  private async *events(
+    request: ProviderRequest,
+    credential: ProviderCredential,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<ProviderChunk> {
+    const stream = await this.sdk(credential).chat.completions.create(
+      toChatParams(request, this.options.includeUsage ?? true),
+      signal ? { signal } : {},
+    );
+    let stopReason: string | undefined;
+    let usage: ProviderUsage | undefined;
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) {
+        if (choice.index !== 0) continue;
+        const text = choice.delta?.content;
+        if (typeof text === 'string' && text !== '') yield { type: 'text', text };
+        if (choice.finish_reason) stopReason = choice.finish_reason;
+      }
+      if (chunk.usage) usage = readUsage(chunk.usage);
+    }
+    // The SDK swallows `data: [DONE]`; a finish_reason is the terminal event it lets us see. The usage
+    // chunk comes after it, so `done` is sent once the stream has ended cleanly.
+    if (stopReason !== undefined) yield { type: 'done', stopReason, ...(usage ? { usage } : {}) };
+  }
+}
+
+export function toChatParams(
+  request: ProviderRequest,
+  includeUsage: boolean,
+): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+  if (request.system !== undefined) messages.push({ role: 'system', content: request.system });
+  for (const m of request.messages) messages.push({ role: m.role, content: m.content });
+  return {
+    model: request.model,
+    messages,
+    stream: true,
+    ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+  };
+}
+
+function readUsage(raw: { prompt_tokens?: number; completion_tokens?: number }): ProviderUsage {
+  const usage: ProviderUsage = {};
+  if (typeof raw.prompt_tokens === 'number') usage.inputTokens = raw.prompt_tokens;
+  if (typeof raw.completion_tokens === 'number') usage.outputTokens = raw.completion_tokens;
+  return usage;
+}
