@@ -4,6 +4,7 @@ export * from './util/fake-clock.js';
 export * from './auth/token.js';
 export * from './providers/errors.js';
 export * from './providers/classify.js';
+export * from './providers/retry-after.js';
 export * from './config/failover.js';
 export * from './auth/names.js';
 export * from './auth/token-store.js';

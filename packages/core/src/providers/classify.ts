@@ -1,8 +1,18 @@
 // Turns any failure of a provider call (SDK error, fetch error, our own typed errors) into one
 // classification the retry engine decides on. Status, headers and body wording all survive.
-// NOTE: first cut (status only); header parsing, quota wording, overload and cause chains pending.
 import { isAbortError } from '../util/clock.js';
-import { AllBucketsExhaustedError, ProviderError, StreamInterruptedError } from './errors.js';
+import {
+  AllBucketsExhaustedError,
+  AuthenticationError,
+  ClientError,
+  NetworkError,
+  ProviderError,
+  QuotaError,
+  RateLimitError,
+  ServerError,
+  type ProviderErrorInit,
+} from './errors.js';
+import { headersToRecord, readRateLimitTiming, type HeaderSource } from './retry-after.js';
 
 export type ClassifiedKind =
   | 'rate-limit'
@@ -15,6 +25,19 @@ export type ClassifiedKind =
   | 'exhausted'
   | 'stream-interrupted'
   | 'unknown';
+
+export const CLASSIFIED_KINDS: readonly ClassifiedKind[] = [
+  'rate-limit',
+  'quota',
+  'auth',
+  'server',
+  'network',
+  'client',
+  'abort',
+  'exhausted',
+  'stream-interrupted',
+  'unknown',
+];
 
 export interface ClassifiedProviderError {
   kind: ClassifiedKind;
@@ -29,6 +52,10 @@ export interface ClassifiedProviderError {
   overloaded: boolean;
   /** ECONNRESET, ETIMEDOUT, EAI_AGAIN, UND_ERR_SOCKET, ... */
   networkCode?: string;
+  /** The provider's error code or type (`overloaded_error`, `insufficient_quota`, ...). */
+  code?: string;
+  /** The response body (SDK-parsed JSON re-serialised, or text), capped at MAX_BODY_CHARS. */
+  body?: string;
   message: string;
   error: unknown;
 }
@@ -38,36 +65,308 @@ export interface ClassifyOptions {
   now?: number;
 }
 
+/** Body text kept for wording checks and error reports; provider bodies are short, streams are not. */
+export const MAX_BODY_CHARS = 4096;
+/** How deep the `cause` chain is followed (real chains are 2-3 deep: SDK → fetch → socket). */
+export const MAX_CAUSE_DEPTH = 8;
+
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EPIPE',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+/** Whole messages (lower-cased) of Node/undici errors that mean the connection failed. */
+const NETWORK_MESSAGES: ReadonlySet<string> = new Set([
+  'fetch failed',
+  'socket hang up',
+  'terminated',
+]);
+/** SDK error classes (Anthropic and OpenAI share the names) meaning no HTTP answer arrived. */
+const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'APIConnectionError',
+  'APIConnectionTimeoutError',
+]);
+const QUOTA_WORDING = /usage limit|quota|insufficient_quota|credit balance/i;
+const OVERLOADED_WORDING = /overloaded_error/i;
+const STATUS_PAYMENT_REQUIRED = 402;
+const STATUS_TOO_MANY_REQUESTS = 429;
+const STATUS_UNAUTHORIZED = 401;
+const STATUS_FORBIDDEN = 403;
+const STATUS_OVERLOADED = 529;
+const CLIENT_ERROR_MIN = 400;
+const SERVER_ERROR_MIN = 500;
+const SERVER_ERROR_MAX = 599;
+/** Response headers never copied into a ProviderError (they could carry session secrets). */
+const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'set-cookie',
+  'cookie',
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+]);
+
+const UNREADABLE = 'unreadable error';
+
+type Bag = Record<string, unknown>;
+const isObject = (value: unknown): value is Bag => typeof value === 'object' && value !== null;
+const prop = (value: unknown, key: string): unknown => (isObject(value) ? value[key] : undefined);
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The class name an error was built with: OpenAI's SDK errors keep `name === 'Error'`. */
+function errorNames(value: unknown): string[] {
+  if (!isObject(value)) return [];
+  const names: string[] = [];
+  const name = str(value.name);
+  if (name !== undefined) names.push(name);
+  const ctor = prop(value, 'constructor');
+  const ctorName = typeof ctor === 'function' ? ctor.name : undefined;
+  if (ctorName) names.push(ctorName);
+  return names;
+}
+
+/** JSON (or text) of a value, cycle-safe, never throwing, capped. */
+export function safeStringify(value: unknown, maxChars = MAX_BODY_CHARS): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      const seen = new WeakSet<object>();
+      text =
+        JSON.stringify(value, (_key, v: unknown) => {
+          if (typeof v === 'bigint') return v.toString();
+          if (isObject(v)) {
+            if (seen.has(v)) return '[Circular]';
+            seen.add(v);
+          }
+          return v;
+        }) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > maxChars ? text.slice(0, maxChars) : text;
+}
+
+function readMessage(error: unknown): string {
+  if (error instanceof Error) return String(error.message);
+  if (typeof error === 'string') return error;
+  const message = str(prop(error, 'message'));
+  return message ?? safeStringify(error);
+}
+
 function readStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { status?: unknown; statusCode?: unknown; response?: { status?: unknown } };
-  for (const candidate of [e.status, e.statusCode, e.response?.status]) {
+  for (const candidate of [
+    prop(error, 'status'),
+    prop(error, 'statusCode'),
+    prop(prop(error, 'response'), 'status'),
+  ]) {
     if (typeof candidate === 'number' && Number.isInteger(candidate)) return candidate;
   }
   return undefined;
 }
 
-export function classifyProviderError(
-  error: unknown,
-  _options: ClassifyOptions = {},
-): ClassifiedProviderError {
-  const message = error instanceof Error ? error.message : String(error);
+function readHeaders(error: unknown): HeaderSource {
+  for (const candidate of [prop(error, 'headers'), prop(prop(error, 'response'), 'headers')]) {
+    if (isObject(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The response body: our own `body` text, a fetch-style `body`, or the SDK's parsed `error`. */
+function readBody(error: unknown): string | undefined {
+  for (const candidate of [prop(error, 'body'), prop(error, 'error')]) {
+    if (candidate === undefined || candidate === null) continue;
+    if (typeof candidate === 'string' || isObject(candidate)) return safeStringify(candidate);
+  }
+  return undefined;
+}
+
+/**
+ * The provider's error code. Anthropic: `{type:'error', error:{type:'overloaded_error'}}` (the SDK
+ * also exposes `.type`); OpenAI: `{code:'insufficient_quota', type}` (the SDK exposes `.code`).
+ */
+function readProviderCode(error: unknown): string | undefined {
+  const body = prop(error, 'error');
+  const candidates = [
+    prop(error, 'code'),
+    prop(prop(body, 'error'), 'code'),
+    prop(prop(body, 'error'), 'type'),
+    prop(body, 'code'),
+    prop(body, 'type'),
+    prop(error, 'type'),
+  ];
+  for (const c of candidates) {
+    if (typeof c === 'string' && c !== '' && c !== 'error') return c;
+  }
+  return undefined;
+}
+
+/** Every error reachable through `cause` (and AggregateError's `errors`), bounded and cycle-safe. */
+function causeChain(error: unknown): unknown[] {
+  const out: unknown[] = [];
+  const seen = new Set<unknown>();
+  let level: unknown[] = [error];
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const e of level) {
+      if (!isObject(e) || seen.has(e)) continue;
+      seen.add(e);
+      out.push(e);
+      next.push(e.cause);
+      const errors = e.errors;
+      if (Array.isArray(errors)) next.push(...(errors as unknown[]));
+    }
+    level = next;
+  }
+  return out;
+}
+
+interface NetworkSignal {
+  network: boolean;
+  code?: string;
+}
+
+function readNetwork(error: unknown): NetworkSignal {
+  let network = false;
+  let code: string | undefined;
+  for (const e of causeChain(error)) {
+    const c = str(prop(e, 'code'));
+    if (c !== undefined && NETWORK_ERROR_CODES.has(c)) {
+      network = true;
+      code ??= c;
+    }
+    const message = str(prop(e, 'message'))?.trim().toLowerCase();
+    if (message !== undefined && NETWORK_MESSAGES.has(message)) network = true;
+    if (errorNames(e).some((n) => CONNECTION_ERROR_NAMES.has(n))) network = true;
+  }
+  return code === undefined ? { network } : { network, code };
+}
+
+function isAbort(error: unknown): boolean {
+  if (isAbortError(error)) return true;
+  if (errorNames(error).some((n) => n === 'APIUserAbortError' || n === 'AbortError')) return true;
+  return prop(error, 'code') === 'ABORT_ERR';
+}
+
+function kindFromStatus(status: number | undefined, quotaWording: boolean): ClassifiedKind {
+  if (status === undefined) return 'unknown';
+  if (status === STATUS_PAYMENT_REQUIRED) return 'quota';
+  if (status === STATUS_TOO_MANY_REQUESTS) return quotaWording ? 'quota' : 'rate-limit';
+  if (status === STATUS_UNAUTHORIZED || status === STATUS_FORBIDDEN) return 'auth';
+  if (status >= SERVER_ERROR_MIN && status <= SERVER_ERROR_MAX) return 'server';
+  if (status >= CLIENT_ERROR_MIN && status < SERVER_ERROR_MIN) return 'client';
+  return 'unknown';
+}
+
+function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
+  const message = readMessage(error);
   const base = { quotaWording: false, overloaded: false, message, error };
   if (error instanceof AllBucketsExhaustedError) return { ...base, kind: 'exhausted' };
-  if (isAbortError(error)) return { ...base, kind: 'abort' };
-  if (error instanceof StreamInterruptedError) return { ...base, kind: 'stream-interrupted' };
+  if (isAbort(error)) return { ...base, kind: 'abort' };
+
   const status = readStatus(error);
-  const retryAfterMs = error instanceof ProviderError ? error.retryAfterMs : undefined;
-  const withStatus = {
+  const headers = readHeaders(error);
+  const timing = readRateLimitTiming(headers, now);
+  const body = readBody(error);
+  const providerCode = readProviderCode(error);
+  const wording = [message, body ?? '', providerCode ?? ''].join('\n');
+  const quotaWording = QUOTA_WORDING.test(wording);
+  const overloaded = status === STATUS_OVERLOADED || OVERLOADED_WORDING.test(wording);
+  const net = readNetwork(error);
+
+  let retryAfterMs = timing.retryAfterMs;
+  if (retryAfterMs === undefined && error instanceof ProviderError)
+    retryAfterMs = error.retryAfterMs;
+
+  let kind: ClassifiedKind;
+  if (error instanceof ProviderError) kind = error.kind;
+  else if (overloaded) kind = 'server';
+  else {
+    kind = kindFromStatus(status, quotaWording);
+    if (kind === 'unknown' && net.network) kind = 'network';
+  }
+
+  const networkCode = kind === 'network' ? net.code : undefined;
+  const code = networkCode ?? providerCode;
+  return {
     ...base,
+    kind,
+    quotaWording,
+    overloaded,
     ...(status !== undefined ? { status } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(timing.resetAfterMs !== undefined ? { resetAfterMs: timing.resetAfterMs } : {}),
+    ...(networkCode !== undefined ? { networkCode } : {}),
+    ...(code !== undefined ? { code } : {}),
+    ...(body !== undefined ? { body } : {}),
   };
-  if (status === 429) return { ...withStatus, kind: 'rate-limit' };
-  if (status === 402) return { ...withStatus, kind: 'quota' };
-  if (status === 401 || status === 403) return { ...withStatus, kind: 'auth' };
-  if (status !== undefined && status >= 500)
-    return { ...withStatus, kind: 'server', overloaded: status === 529 };
-  if (status !== undefined && status >= 400) return { ...withStatus, kind: 'client' };
-  return { ...withStatus, kind: 'unknown' };
+}
+
+export function classifyProviderError(
+  error: unknown,
+  options: ClassifyOptions = {},
+): ClassifiedProviderError {
+  const now = options.now ?? Date.now();
+  try {
+    return classifyUnsafe(error, now);
+  } catch {
+    // A hostile value (throwing getters, revoked proxies) must not break the retry loop.
+    return { kind: 'unknown', quotaWording: false, overloaded: false, message: UNREADABLE, error };
+  }
+}
+
+export interface ToProviderErrorOptions extends ClassifyOptions {
+  /** Provider name recorded on the error (e.g. `anthropic`). */
+  provider?: string;
+}
+
+type ProviderErrorClass = new (message: string, init?: ProviderErrorInit) => ProviderError;
+const PROVIDER_ERROR_CLASSES: Partial<Record<ClassifiedKind, ProviderErrorClass>> = {
+  'rate-limit': RateLimitError,
+  quota: QuotaError,
+  auth: AuthenticationError,
+  server: ServerError,
+  network: NetworkError,
+  client: ClientError,
+};
+
+function safeHeaders(headers: HeaderSource): Record<string, string> {
+  const record = headersToRecord(headers);
+  for (const key of SECRET_HEADERS) delete record[key];
+  return record;
+}
+
+/**
+ * The typed ProviderError for a classified HTTP or network failure. Aborts, exhausted errors,
+ * already-typed ProviderErrors and anything unclassifiable come back unchanged (a non-Error value
+ * is wrapped in a plain Error with it as `cause`, so callers can always throw the result).
+ */
+export function toProviderError(error: unknown, options: ToProviderErrorOptions = {}): Error {
+  if (error instanceof ProviderError) return error;
+  const c = classifyProviderError(error, options);
+  const ErrorClass = PROVIDER_ERROR_CLASSES[c.kind];
+  if (ErrorClass === undefined) {
+    return error instanceof Error ? error : new Error(c.message, { cause: error });
+  }
+  const retryAfterMs = c.retryAfterMs ?? c.resetAfterMs;
+  const init: ProviderErrorInit = {
+    headers: safeHeaders(readHeaders(error)),
+    cause: error,
+    ...(c.status !== undefined ? { status: c.status } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(c.body !== undefined ? { body: c.body } : {}),
+    ...(c.code !== undefined ? { code: c.code } : {}),
+    ...(options.provider !== undefined ? { provider: options.provider } : {}),
+  };
+  return new ErrorClass(c.message, init);
 }
