@@ -2,4 +2,3 @@
 export const TESTKIT_VERSION = '0.1.0';
 export * from './auth-server/index.js';
 export * from './emulator/index.js';
-export * from './emulator/index.js';
