@@ -3,7 +3,7 @@
 
 /** Response headers as the SDKs (`Headers`), Node (`Map`) or our own errors (plain record) carry them. */
 export type HeaderSource =
-  Headers | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>> | null | undefined;
+  Headers | ReadonlyMap<unknown, unknown> | Readonly<Record<string, unknown>> | null | undefined;
 
 export interface RateLimitTiming {
   /** From `retry-after-ms` (preferred, it is more precise) or `retry-after`, in ms. */
