@@ -1,3 +1,6 @@
 // @baton/cli: the OS-facing parts of baton (storage, flows, commands) and the `baton` program.
 export { createProgram } from './program.js';
 export { BATON_VERSION } from './version.js';
+export * from './paths.js';
+export * from './util/atomic-write.js';
+export * from './auth/storage/index.js';
