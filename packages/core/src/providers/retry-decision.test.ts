@@ -108,7 +108,7 @@ describe('§6 retry table (decision)', () => {
         type: 'failover',
         trigger: 'rate-limit',
         status: 429,
-        retryAfterMs: 1_000,
+        retryAfterMs: 10_001,
       });
     });
 
@@ -172,7 +172,13 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
-  it('a quota error passes its Retry-After (else its reset) as cooldown', () => {
+  it('a quota error passes the later of its Retry-After and reset as cooldown', () => {
+    expect(
+      decide(failure('quota', { status: 429, retryAfterMs: 5_000, resetAfterMs: 7_000 })),
+    ).toEqual({ type: 'failover', trigger: 'quota', status: 429, retryAfterMs: 7_000 });
+    expect(
+      decide(failure('quota', { status: 429, retryAfterMs: 9_000, resetAfterMs: 7_000 })),
+    ).toEqual({ type: 'failover', trigger: 'quota', status: 429, retryAfterMs: 9_000 });
     expect(decide(failure('quota', { status: 429, retryAfterMs: 90_000 }))).toEqual({
       type: 'failover',
       trigger: 'quota',

@@ -179,7 +179,7 @@ function tableAction(
   switch (classified.kind) {
     case 'rate-limit': {
       const requested = classified.retryAfterMs ?? classified.resetAfterMs;
-      const cooldown = requested === undefined ? {} : { retryAfterMs: requested };
+      const cooldown = cooldownOf(classified);
       const failover = (trigger: FailoverTrigger): RetryAction => ({
         type: 'failover',
         trigger,
@@ -195,15 +195,8 @@ function tableAction(
       if (requested > options.maxRetryAfterWaitMs) return failover('long-wait');
       return { type: 'wait-retry', reason: 'retry-after', delayMs: Math.max(0, requested) };
     }
-    case 'quota': {
-      const requested = classified.retryAfterMs ?? classified.resetAfterMs;
-      return {
-        type: 'failover',
-        trigger: 'quota',
-        ...withStatus,
-        ...(requested === undefined ? {} : { retryAfterMs: requested }),
-      };
-    }
+    case 'quota':
+      return { type: 'failover', trigger: 'quota', ...withStatus, ...cooldownOf(classified) };
     case 'auth':
       if (counters.consecutiveAuthFailures >= options.authFailuresBeforeFailover)
         return { type: 'failover', trigger: 'auth', ...withStatus };
@@ -228,4 +221,12 @@ function tableAction(
 
 function isLong(ms: number | undefined, options: RetryOptions): boolean {
   return ms !== undefined && ms > options.shortRateLimitMaxMs;
+}
+
+/** The cooldown handed to the handler: the later of Retry-After and the window reset. */
+function cooldownOf(classified: ClassifiedProviderError): { retryAfterMs?: number } {
+  const known = [classified.retryAfterMs, classified.resetAfterMs].filter(
+    (ms): ms is number => ms !== undefined,
+  );
+  return known.length === 0 ? {} : { retryAfterMs: Math.max(...known) };
 }

@@ -1,0 +1,325 @@
+// RetryOrchestrator: request-wide bounds (attempts, switch cap, deadline, long waits), how failover
+// is asked and reported, the exhausted error it builds, and streaming.
+import { describe, expect, it } from 'vitest';
+import {
+  AllBucketsExhaustedError,
+  AuthenticationError,
+  NetworkError,
+  QuotaError,
+  RateLimitError,
+  ServerError,
+  StreamInterruptedError,
+} from './errors.js';
+import { backoffDelay, DEFAULT_BACKOFF_OPTIONS } from './backoff.js';
+import {
+  collect,
+  fail,
+  harness,
+  ScriptedProvider,
+  seededRandom,
+} from '../../test/retry-fixtures.js';
+import { RoundRobinHandler, withoutReasonGetters } from '../../test/scripted-failover-handler.js';
+
+const quota = (n = 0) => new QuotaError(`payment required #${n}`, { status: 402 });
+const serverError = (n = 0) => new ServerError(`upstream #${n}`, { status: 500 });
+
+describe('bounds', () => {
+  it('gives up with the last error after maxAttempts (6) charged attempts', async () => {
+    const h = harness();
+    const errors = Array.from({ length: 7 }, (_, i) => new NetworkError(`reset #${i}`));
+    const provider = new ScriptedProvider({ a: errors.map(fail) });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[5]);
+    expect(provider.calls.map((c) => c.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(h.clock.sleeps).toHaveLength(5);
+  });
+
+  it('honours a smaller maxAttempts option', async () => {
+    const h = harness({ options: { maxAttempts: 2 } });
+    const errors = [serverError(1), serverError(2), serverError(3)];
+    const provider = new ScriptedProvider({ a: errors.map(fail) });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[1]);
+    expect(provider.calls).toHaveLength(2);
+  });
+
+  it('a successful bucket switch does not consume an attempt', async () => {
+    const h = harness({ options: { maxAttempts: 1 } });
+    const provider = new ScriptedProvider({ a: [fail(quota())], b: [fail(quota())] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by c');
+    expect(provider.buckets).toEqual(['a', 'b', 'c']);
+  });
+
+  it('charged attempts add up across switches (3 + 3 + 2 calls for 6 attempts)', async () => {
+    const h = harness();
+    const errors = Array.from({ length: 9 }, (_, i) => serverError(i));
+    const provider = new ScriptedProvider({
+      a: errors.slice(0, 3).map(fail),
+      b: errors.slice(3, 6).map(fail),
+      c: errors.slice(6).map(fail),
+    });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[7]);
+    expect(provider.buckets).toEqual(['a', 'a', 'a', 'b', 'b', 'b', 'c', 'c']);
+  });
+
+  it('at most buckets × 2 switches per request, then the last error', async () => {
+    const handler = new RoundRobinHandler(['a', 'b', 'c']);
+    const h = harness({ handler });
+    const errors = Array.from({ length: 10 }, (_, i) => quota(i));
+    let call = 0;
+    const error = await h.rejection(
+      h.orchestrator.execute(async () => {
+        throw errors[call++]!;
+      }),
+    );
+    expect(handler.switchCount).toBe(6);
+    expect(call).toBe(7);
+    expect(error).toBe(errors[6]);
+  });
+
+  it('a wait that would cross the deadline is not started: gives up with the last error', async () => {
+    const h = harness({ options: { deadlineMs: 5_000 } });
+    const errors = [serverError(1), serverError(2), serverError(3)];
+    const provider = new ScriptedProvider({ a: errors.map(fail) });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[1]);
+    expect(h.clock.sleeps).toEqual([2_000]);
+    expect(h.clock.now() - h.start).toBe(2_000);
+  });
+
+  it('a request that ran past the deadline is not failed over', async () => {
+    const h = harness({ options: { deadlineMs: 5_000 } });
+    const error = quota();
+    const outcome = await h.rejection(
+      h.orchestrator.execute(async () => {
+        await h.clock.sleep(5_000);
+        throw error;
+      }),
+    );
+    expect(outcome).toBe(error);
+    expect(h.handler.tryFailoverCalls).toBe(0);
+  });
+
+  it('a Retry-After above maxRetryAfterWaitMs is never slept: failover with it as cooldown', async () => {
+    const h = harness();
+    const provider = new ScriptedProvider({
+      a: [fail(new ServerError('maintenance', { status: 503, retryAfterMs: 60_001 }))],
+    });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
+    expect(h.clock.sleeps).toEqual([]);
+    expect(h.handler.contexts).toEqual([{ triggeringStatus: 503, retryAfterMs: 60_001 }]);
+  });
+
+  it('if nothing is usable the error carries the earliest retry time', async () => {
+    const h = harness({ buckets: ['a', 'b'] });
+    const long = (ms: number) => new RateLimitError('slow down', { status: 429, retryAfterMs: ms });
+    const provider = new ScriptedProvider({ a: [fail(long(120_000))], b: [fail(long(90_000))] });
+    const error = await h.rejection(h.orchestrator.execute(provider.request));
+    expect(error).toBeInstanceOf(AllBucketsExhaustedError);
+    expect((error as AllBucketsExhaustedError).earliestRetryAt).toBe(h.start + 90_000);
+    expect(h.clock.sleeps).toEqual([]);
+  });
+});
+
+describe('failover', () => {
+  it('the exhausted error carries the handler reasons, details, buckets and last error', async () => {
+    const h = harness({
+      world: { unusable: { b: 'no-token' }, cooldownUntil: { c: Date.UTC(2026, 0, 1, 14, 5) } },
+    });
+    const last = quota();
+    const provider = new ScriptedProvider({ a: [fail(last)] });
+    const error = (await h.rejection(
+      h.orchestrator.execute(provider.request),
+    )) as AllBucketsExhaustedError;
+    expect(error).toBeInstanceOf(AllBucketsExhaustedError);
+    expect(error.providerName).toBe('anthropic');
+    expect(error.attemptedBuckets).toEqual(['a', 'b', 'c']);
+    expect(error.bucketFailureReasons).toEqual({
+      a: 'quota-exhausted',
+      b: 'no-token',
+      c: 'quota-exhausted',
+    });
+    expect(error.details.a).toEqual({
+      reason: 'quota-exhausted',
+      status: 402,
+      retryAt: h.start + 60_000,
+    });
+    expect(error.details.c?.retryAt).toBe(Date.UTC(2026, 0, 1, 14, 5));
+    expect(error.lastError).toBe(last);
+    expect(error.cause).toBe(last);
+    expect(error.isRetryable).toBe(false);
+    expect(h.failovers).toEqual([{ from: 'a', to: undefined, status: 402, outcome: 'exhausted' }]);
+  });
+
+  it('a handler without getLastFailoverReasons still works (reasons {})', async () => {
+    const h = harness({
+      buckets: ['a', 'b'],
+      world: { unusable: { b: 'no-token' } },
+      wrapHandler: withoutReasonGetters,
+    });
+    const provider = new ScriptedProvider({ a: [fail(quota())] });
+    const error = (await h.rejection(
+      h.orchestrator.execute(provider.request),
+    )) as AllBucketsExhaustedError;
+    expect(h.handler.tryFailoverCalls).toBe(1);
+    expect(error).toBeInstanceOf(AllBucketsExhaustedError);
+    expect(error.bucketFailureReasons).toEqual({});
+    expect(error.details).toEqual({});
+    expect(error.message).toContain('All 2 buckets for anthropic are unavailable');
+    expect(error.message).toContain('  - b');
+  });
+
+  it('passes triggering status, Retry-After, the caller signal and interactive to tryFailover', async () => {
+    const h = harness({
+      buckets: ['a', 'b'],
+      interactive: true,
+      world: { unusable: { b: 'no-token' }, loginFixes: ['b'] },
+    });
+    const controller = new AbortController();
+    const provider = new ScriptedProvider({
+      a: [fail(new RateLimitError('usage limit reached', { status: 429, retryAfterMs: 30_000 }))],
+    });
+    const result = h.orchestrator.execute(provider.request, { signal: controller.signal });
+    await expect(h.run(result)).resolves.toBe('served by b');
+    expect(h.handler.contexts).toEqual([
+      { triggeringStatus: 429, retryAfterMs: 30_000, interactive: true },
+    ]);
+    expect(h.handler.signals).toEqual([controller.signal]);
+    expect(h.handler.logins).toEqual(['b']);
+  });
+
+  it('no handler: a failover becomes throwing the last error', async () => {
+    const h = harness({ handler: null });
+    const error = quota();
+    const provider = new ScriptedProvider({ '(none)': [fail(error)] });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(error);
+    expect(provider.buckets).toEqual([undefined]);
+    expect(h.failovers).toEqual([
+      { from: undefined, to: undefined, status: 402, outcome: 'unavailable' },
+    ]);
+  });
+
+  it('disabled handler: the last error is thrown and the handler is never asked', async () => {
+    const h = harness({ world: { enabled: false } });
+    const error = quota();
+    const provider = new ScriptedProvider({ a: [fail(error)] });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(error);
+    expect(h.handler.tryFailoverCalls).toBe(0);
+  });
+
+  it('single bucket: the handler is still asked, refreshes an expired token and the bucket retries', async () => {
+    const h = harness({ buckets: ['solo'], world: { expired: ['solo'] } });
+    const revoked = () => new AuthenticationError('expired token', { status: 401 });
+    const provider = new ScriptedProvider({ solo: [fail(revoked()), fail(revoked())] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by solo');
+    expect(provider.buckets).toEqual(['solo', 'solo', 'solo']);
+    expect(h.handler.refreshed).toEqual(['solo']);
+    expect(h.handler.switches).toEqual([]);
+    expect(h.failovers).toEqual([{ from: 'solo', to: 'solo', status: 401, outcome: 'switched' }]);
+  });
+
+  it('single bucket that cannot serve: the exhausted error names the only bucket', async () => {
+    const h = harness({ buckets: ['solo'] });
+    const provider = new ScriptedProvider({ solo: [fail(quota())] });
+    const error = await h.rejection(h.orchestrator.execute(provider.request));
+    expect(error).toBeInstanceOf(AllBucketsExhaustedError);
+    expect((error as Error).message).toMatch(/^The only bucket for anthropic is unavailable:/);
+  });
+
+  it('success calls resetSession: the tried set is cleared for the next request', async () => {
+    const h = harness();
+    const provider = new ScriptedProvider({ a: [fail(quota())] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
+    expect(h.handler.resetSessionCalls).toBe(2);
+    expect([...h.handler.tried]).toEqual([]);
+  });
+
+  it('a failed request leaves the tried set for the caller to see, cleared at the next start', async () => {
+    const h = harness({ buckets: ['a'] });
+    const provider = new ScriptedProvider({ a: [fail(quota())] });
+    await h.rejection(h.orchestrator.execute(provider.request));
+    expect([...h.handler.tried]).toEqual(['a']);
+    expect(h.handler.resetSessionCalls).toBe(1);
+    h.handler.cooldownUntil.clear();
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
+    expect(h.handler.resetSessionCalls).toBe(3);
+  });
+
+  it('backoff jitter comes from the injected random source (seeded, reproducible)', async () => {
+    const runOnce = async () => {
+      const h = harness({ random: seededRandom(42) });
+      const provider = new ScriptedProvider({ a: [fail(serverError()), fail(serverError())] });
+      await h.run(h.orchestrator.execute(provider.request));
+      return h.clock.sleeps;
+    };
+    const first = await runOnce();
+    expect(await runOnce()).toEqual(first);
+    const expected = seededRandom(42);
+    expect(first).toEqual([
+      backoffDelay(0, DEFAULT_BACKOFF_OPTIONS, expected),
+      backoffDelay(1, DEFAULT_BACKOFF_OPTIONS, expected),
+    ]);
+    expect(first[0]).not.toBe(2_000);
+  });
+});
+
+describe('streaming', () => {
+  it('fails over before the first chunk and streams from the next bucket', async () => {
+    const h = harness();
+    const provider = new ScriptedProvider({ a: [fail(quota())], b: [{ ok: 'hi' }] });
+    const chunks = await h.run(collect(h.orchestrator.stream(provider.stream)));
+    expect(chunks).toEqual(['h', 'i']);
+    expect(provider.buckets).toEqual(['a', 'b']);
+    expect(h.handler.resetSessionCalls).toBe(2);
+  });
+
+  it('without textOf the interrupted error keeps the chunks and an empty text', async () => {
+    const h = harness();
+    const stream = h.orchestrator.stream(async function* () {
+      yield 'x';
+      throw new NetworkError('socket hang up');
+    });
+    const error = (await h.rejection(collect(stream))) as StreamInterruptedError;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error.partialOutput).toEqual(['x']);
+    expect(error.partialText).toBe('');
+    expect(error.message).toContain('after 1 chunk(s): socket hang up');
+    expect(error.status).toBeUndefined();
+  });
+
+  it('an abort after output rethrows the abort, not an interruption', async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const stream = h.orchestrator.stream(
+      async function* () {
+        yield 'x';
+        controller.abort();
+        throw new DOMException('aborted', 'AbortError');
+      },
+      { signal: controller.signal },
+    );
+    const error = await h.rejection(collect(stream));
+    expect((error as Error).name).toBe('AbortError');
+    expect(error).not.toBeInstanceOf(StreamInterruptedError);
+  });
+
+  it('the attempt context carries the bucket and a signal for every attempt', async () => {
+    const h = harness();
+    const seen: Array<[number, string | undefined, boolean]> = [];
+    let first = true;
+    const chunks = await h.run(
+      collect(
+        h.orchestrator.stream(async function* ({ attempt, bucket, signal }) {
+          seen.push([attempt, bucket, signal instanceof AbortSignal]);
+          if (first) {
+            first = false;
+            throw quota();
+          }
+          yield 'ok';
+        }),
+      ),
+    );
+    expect(chunks).toEqual(['ok']);
+    expect(seen).toEqual([
+      [1, 'a', true],
+      [2, 'b', true],
+    ]);
+  });
+});
