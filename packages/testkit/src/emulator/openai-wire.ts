@@ -25,7 +25,7 @@ const ERRORS: Record<number, [string, string | null]> = {
   403: ['permission_error', null],
   404: ['invalid_request_error', 'model_not_found'],
   429: ['requests', 'rate_limit_exceeded'],
-  529: ['overloaded_error', 'overloaded'],
+  529: ['overloaded_error', null],
 };
 
 function errorTypeAndCode(status: number, code: string | undefined): [string, string | null] {
