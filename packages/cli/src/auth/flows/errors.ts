@@ -1,0 +1,81 @@
+// Typed failures of the OAuth flows. Each keeps the RFC `error` code when the server sent one, and
+// none ever carries a token: messages name what happened and what to do, nothing secret.
+
+export interface OAuthFlowErrorOptions {
+  /** The RFC 6749 / 8628 `error` code from the server, when there was one. */
+  error?: string;
+  /** HTTP status of the failing response, when there was one. */
+  status?: number;
+  cause?: unknown;
+}
+
+export class OAuthFlowError extends Error {
+  override readonly name: string = 'OAuthFlowError';
+  readonly error?: string;
+  readonly status?: number;
+
+  constructor(message: string, options: OAuthFlowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.error !== undefined) this.error = options.error;
+    if (options.status !== undefined) this.status = options.status;
+  }
+}
+
+/** The device code expired before the person approved it (`expired_token`, or our own deadline). */
+export class DeviceFlowExpiredError extends OAuthFlowError {
+  override readonly name = 'DeviceFlowExpiredError';
+  constructor(options: OAuthFlowErrorOptions = {}) {
+    super('the device code expired before it was approved; start the login again', {
+      error: 'expired_token',
+      ...options,
+    });
+  }
+}
+
+/** The person declined the device authorization (`access_denied`). */
+export class DeviceFlowDeniedError extends OAuthFlowError {
+  override readonly name = 'DeviceFlowDeniedError';
+  constructor(options: OAuthFlowErrorOptions = {}) {
+    super('the device authorization was denied', { error: 'access_denied', ...options });
+  }
+}
+
+/** The authorization server redirected back with an `error` instead of a code. */
+export class AuthorizationDeniedError extends OAuthFlowError {
+  override readonly name = 'AuthorizationDeniedError';
+}
+
+/** Nobody finished the login within the flow's time limit. */
+export class AuthorizationTimeoutError extends OAuthFlowError {
+  override readonly name = 'AuthorizationTimeoutError';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(
+      `no authorization arrived within ${Math.round(timeoutMs / 1000)} s; start the login again`,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The callback's `state` did not match the one this flow sent (a stale or forged redirect). */
+export class StateMismatchError extends OAuthFlowError {
+  override readonly name = 'StateMismatchError';
+  constructor() {
+    super('the authorization response does not belong to this login (state mismatch)');
+  }
+}
+
+/** No port of the callback range could be bound on 127.0.0.1. */
+export class CallbackPortUnavailableError extends OAuthFlowError {
+  override readonly name = 'CallbackPortUnavailableError';
+}
+
+/** The refresh token is no longer accepted (`invalid_grant`): only a new login helps. */
+export class RefreshTokenRevokedError extends OAuthFlowError {
+  override readonly name = 'RefreshTokenRevokedError';
+}
+
+/** The refresh failed for a reason that may pass: 5xx, network failure or timeout. */
+export class TransientRefreshError extends OAuthFlowError {
+  override readonly name = 'TransientRefreshError';
+}

@@ -1,0 +1,229 @@
+// Authorization code + PKCE S256 (RFC 7636): the loopback variant catches the redirect on
+// 127.0.0.1; the paste variant asks the person for the code shown on the provider's own page.
+import * as client from 'openid-client';
+import { abortReason, systemClock, type Clock, type OAuthToken } from '@baton/core';
+import {
+  AuthorizationDeniedError,
+  AuthorizationTimeoutError,
+  OAuthFlowError,
+  StateMismatchError,
+} from './errors.js';
+import { listenForCallback } from './loopback-listener.js';
+import {
+  describeOAuthFailure,
+  openidConfiguration,
+  toOAuthToken,
+  type RequestOptions,
+  type ResolvedProvider,
+} from './oauth-client.js';
+import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_PORTS } from './provider-config.js';
+
+/** How long a person gets to finish the browser login. */
+export const DEFAULT_AUTHORIZATION_TIMEOUT_MS = 5 * 60_000;
+const HTTP_OK = 200;
+const HTTP_BAD_REQUEST = 400;
+
+export interface PkceFlowOptions extends RequestOptions {
+  clock?: Clock;
+  timeoutMs?: number;
+  /** Called once with the URL to open (browser) or print. */
+  onAuthorizationUrl: (url: URL) => void | Promise<void>;
+}
+
+export interface LoopbackFlowOptions extends PkceFlowOptions {
+  /** Overrides the provider's callback port range (e.g. tests). */
+  ports?: { from: number; to: number };
+}
+
+export interface PasteFlowOptions extends PkceFlowOptions {
+  /** Resolves with what the person pasted: the code, `code#state`, or the whole redirect URL. */
+  readPastedCode: (signal: AbortSignal) => Promise<string>;
+}
+
+interface PkceRequest {
+  verifier: string;
+  state: string;
+  url: URL;
+}
+
+/** The authorization URL for a redirect URI, with PKCE S256, state, scopes and provider extras. */
+export async function buildPkceAuthorizationRequest(
+  provider: ResolvedProvider,
+  redirectUri: string,
+): Promise<PkceRequest> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const { config } = provider;
+  const url = client.buildAuthorizationUrl(openidConfiguration(provider), {
+    ...config.authorizationParams,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    ...(config.scopes.length > 0 ? { scope: config.scopes.join(' ') } : {}),
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  return { verifier, state, url };
+}
+
+/** Settles with `work`, or rejects on timeout (clock) or abort; always clears its own timer. */
+async function withDeadline<T>(
+  work: Promise<T>,
+  clock: Clock,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const timer = new AbortController();
+  const onAbort = (): void => timer.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = clock.sleep(timeoutMs, timer.signal).then(
+    () => {
+      throw new AuthorizationTimeoutError(timeoutMs);
+    },
+    () => {
+      if (signal?.aborted) throw abortReason(signal);
+      return new Promise<never>(() => undefined);
+    },
+  );
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    timer.abort();
+  }
+}
+
+async function exchangeCode(
+  provider: ResolvedProvider,
+  callbackUrl: URL,
+  request: PkceRequest,
+  options: RequestOptions & { clock: Clock },
+): Promise<OAuthToken> {
+  const error = callbackUrl.searchParams.get('error');
+  if (error) {
+    const description = callbackUrl.searchParams.get('error_description');
+    throw new AuthorizationDeniedError(
+      `the authorization server refused the login: ${error}${description ? ` (${description})` : ''}`,
+      { error },
+    );
+  }
+  if (callbackUrl.searchParams.get('state') !== request.state) throw new StateMismatchError();
+  const tokenParams: Record<string, string> = provider.config.stateInTokenRequest
+    ? { state: request.state }
+    : {};
+  try {
+    const tokens = await client.authorizationCodeGrant(
+      openidConfiguration(provider, options),
+      callbackUrl,
+      { pkceCodeVerifier: request.verifier, expectedState: request.state },
+      tokenParams,
+    );
+    return toOAuthToken(tokens, options.clock);
+  } catch (failure) {
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    const { error: code, status } = describeOAuthFailure(failure);
+    throw new OAuthFlowError('exchanging the authorization code failed', {
+      ...(code ? { error: code } : {}),
+      ...(status ? { status } : {}),
+      cause: failure,
+    });
+  }
+}
+
+/** Browser login with a callback on 127.0.0.1; returns the token (never stores it). */
+export async function runLoopbackFlow(
+  provider: ResolvedProvider,
+  options: LoopbackFlowOptions,
+): Promise<OAuthToken> {
+  const clock = options.clock ?? systemClock;
+  if (options.signal?.aborted) throw abortReason(options.signal);
+  const callback = provider.config.callback;
+  const listener = await listenForCallback({
+    host: callback?.host ?? '127.0.0.1',
+    path: callback?.path ?? DEFAULT_CALLBACK_PATH,
+    ports: options.ports ?? callback?.ports ?? DEFAULT_CALLBACK_PORTS,
+  });
+  try {
+    const request = await buildPkceAuthorizationRequest(provider, listener.redirectUri);
+    const login = (async () => {
+      await options.onAuthorizationUrl(request.url);
+      const received = await listener.callback;
+      try {
+        const token = await exchangeCode(provider, received.url, request, { ...options, clock });
+        received.respond(HTTP_OK, 'Signed in', 'baton has your login. You can close this window.');
+        return token;
+      } catch (error) {
+        received.respond(HTTP_BAD_REQUEST, 'Login failed', 'Return to the terminal for details.');
+        throw error;
+      }
+    })();
+    return await withDeadline(
+      login,
+      clock,
+      options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS,
+      options.signal,
+    );
+  } finally {
+    await listener.close();
+  }
+}
+
+/** Reads what the person pasted into a callback URL under the provider's redirect URI. */
+export function callbackFromPaste(
+  provider: ResolvedProvider,
+  pasted: string,
+  expectedState: string,
+): URL {
+  const text = pasted.trim();
+  const callbackUrl = new URL(provider.config.redirectUri ?? 'urn:invalid');
+  let params: URLSearchParams;
+  if (/^https?:\/\//i.test(text)) params = new URL(text).searchParams;
+  else if (text.includes('code=') || text.includes('error=')) params = new URLSearchParams(text);
+  else {
+    // Anthropic shows `code#state`; other pages show the bare code.
+    const [code = '', state] = text.split('#', 2);
+    params = new URLSearchParams({ code, ...(state ? { state } : {}) });
+  }
+  for (const [key, value] of params) callbackUrl.searchParams.set(key, value);
+  if (!params.has('state')) callbackUrl.searchParams.set('state', expectedState);
+  const issuer = provider.serverMetadata.issuer;
+  if (
+    !params.has('iss') &&
+    provider.serverMetadata.authorization_response_iss_parameter_supported === true
+  ) {
+    // The person pasted only the code; the server it came from is the one we sent them to.
+    callbackUrl.searchParams.set('iss', issuer);
+  }
+  return callbackUrl;
+}
+
+/** Browser login where the person pastes the code back (providers whose redirect is their own page). */
+export async function runPasteFlow(
+  provider: ResolvedProvider,
+  options: PasteFlowOptions,
+): Promise<OAuthToken> {
+  const clock = options.clock ?? systemClock;
+  const redirectUri = provider.config.redirectUri;
+  if (!redirectUri) throw new OAuthFlowError('the paste-code flow needs a redirectUri');
+  const request = await buildPkceAuthorizationRequest(provider, redirectUri);
+  const reading = new AbortController();
+  const onAbort = (): void => reading.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const login = (async () => {
+      await options.onAuthorizationUrl(request.url);
+      const pasted = await options.readPastedCode(reading.signal);
+      const callbackUrl = callbackFromPaste(provider, pasted, request.state);
+      return exchangeCode(provider, callbackUrl, request, { ...options, clock });
+    })();
+    return await withDeadline(
+      login,
+      clock,
+      options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS,
+      options.signal,
+    );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    reading.abort();
+  }
+}
