@@ -63,8 +63,10 @@ export class AllBucketsExhaustedError extends Error {
   ) {
     const buckets = [...attemptedBuckets];
     const reasons = { ...bucketFailureReasons };
-    const detailCopy: Record<string, BucketFailureDetail> = {};
-    for (const [bucket, detail] of Object.entries(details)) detailCopy[bucket] = { ...detail };
+    // fromEntries, not assignment: a bucket may be named `__proto__` (names allow it).
+    const detailCopy: Record<string, BucketFailureDetail> = Object.fromEntries(
+      Object.entries(details).map(([bucket, detail]) => [bucket, { ...detail }]),
+    );
     const earliest = earliestRetry(detailCopy);
     super(formatExhaustedMessage(providerName, buckets, reasons, detailCopy, earliest, format), {
       cause: lastError,
@@ -115,14 +117,19 @@ function formatExhaustedMessage(
   format: ExhaustedErrorFormatOptions,
 ): string {
   const time = format.formatTime ?? formatClockTime;
+  // Own keys only: bucket names such as `constructor` or `toString` are valid names.
+  const detailOf = (b: string): BucketFailureDetail | undefined =>
+    Object.hasOwn(details, b) ? details[b] : undefined;
+  const reasonOf = (b: string): BucketFailureReason | undefined =>
+    (Object.hasOwn(reasons, b) ? reasons[b] : undefined) ?? detailOf(b)?.reason;
   const head =
     buckets.length === 1
       ? `The only bucket for ${provider} is unavailable:`
       : `All ${buckets.length} buckets for ${provider} are unavailable:`;
   const lines = buckets.map((bucket) => {
-    const reason = reasons[bucket] ?? details[bucket]?.reason;
+    const reason = reasonOf(bucket);
     if (!reason) return `  - ${bucket}`;
-    const d = details[bucket];
+    const d = detailOf(bucket);
     const parts: string[] = [];
     if (d?.status !== undefined) parts.push(String(d.status));
     if (d?.message) parts.push(d.message);
@@ -134,12 +141,12 @@ function formatExhaustedMessage(
   const next: string[] = [];
   if (earliest !== undefined) next.push(`wait until ${time(earliest)}`);
   for (const bucket of buckets) {
-    const action = details[bucket]?.action;
+    const action = detailOf(bucket)?.action;
     if (action && !next.includes(action)) next.push(action);
   }
   const loginBucket = buckets.find((b) => {
-    const reason = reasons[b] ?? details[b]?.reason;
-    return reason !== undefined && REAUTH_ELIGIBLE_REASONS.has(reason) && !details[b]?.action;
+    const reason = reasonOf(b);
+    return reason !== undefined && REAUTH_ELIGIBLE_REASONS.has(reason) && !detailOf(b)?.action;
   });
   if (loginBucket !== undefined)
     next.push(`run \`baton auth login ${provider} --bucket ${loginBucket}\``);
