@@ -15,6 +15,7 @@ import {
   type RequestOptions,
   type ResolvedProvider,
 } from './oauth-client.js';
+import type { ProviderConfig } from './provider-config.js';
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628 §3.2: poll every 5 s when the server names no interval. */
@@ -46,6 +47,19 @@ export interface PendingDeviceAuthorization {
   waitForToken(): Promise<OAuthToken>;
 }
 
+/** The device authorization request body: scopes, plus a PKCE S256 challenge when the provider wants one. */
+export async function deviceAuthorizationParams(
+  config: ProviderConfig,
+): Promise<{ params: Record<string, string>; codeVerifier?: string }> {
+  const params: Record<string, string> = {};
+  if (config.scopes.length > 0) params.scope = config.scopes.join(' ');
+  if (!config.devicePkce) return { params };
+  const codeVerifier = client.randomPKCECodeVerifier();
+  params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
+  params.code_challenge_method = 'S256';
+  return { params, codeVerifier };
+}
+
 /** Starts the device authorization (with PKCE when the provider wants it, e.g. Qwen). */
 export async function startDeviceAuthorization(
   provider: ResolvedProvider,
@@ -53,15 +67,7 @@ export async function startDeviceAuthorization(
 ): Promise<PendingDeviceAuthorization> {
   const clock = options.clock ?? systemClock;
   const configuration = openidConfiguration(provider, options);
-  const { config } = provider;
-  const params: Record<string, string> = {};
-  if (config.scopes.length > 0) params.scope = config.scopes.join(' ');
-  let codeVerifier: string | undefined;
-  if (config.devicePkce) {
-    codeVerifier = client.randomPKCECodeVerifier();
-    params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
-    params.code_challenge_method = 'S256';
-  }
+  const { params, codeVerifier } = await deviceAuthorizationParams(provider.config);
   let response: client.DeviceAuthorizationResponse;
   try {
     response = await client.initiateDeviceAuthorization(configuration, params);

@@ -112,12 +112,31 @@ export function toOAuthToken(response: object, clock: Pick<Clock, 'now'>): OAuth
   return tokenFromResponse({ ...response }, clock);
 }
 
+/** openid-client codes for a response that arrived but breaks the protocol (retrying will not help). */
+const INVALID_RESPONSE_CODES = new Set([
+  'OAUTH_INVALID_RESPONSE',
+  'OAUTH_PARSE_ERROR',
+  'OAUTH_JSON_ATTRIBUTE_COMPARISON',
+  'OAUTH_JWT_CLAIM_COMPARISON',
+  'OAUTH_JWT_TIMESTAMP_CHECK',
+]);
+
+export interface OAuthFailure {
+  /** RFC error code from the body. */
+  error?: string;
+  status?: number;
+  /** The server answered, but not as the protocol requires. */
+  invalidResponse?: boolean;
+}
+
 /** The RFC error code and HTTP status of an openid-client failure, as far as they are known. */
-export function describeOAuthFailure(error: unknown): { error?: string; status?: number } {
-  if (error instanceof client.ResponseBodyError)
+export function describeOAuthFailure(error: unknown): OAuthFailure {
+  if (error instanceof client.ResponseBodyError) {
     return { error: error.error, status: error.status };
-  if (error instanceof client.ClientError && error.cause instanceof Response) {
-    return { status: error.cause.status };
+  }
+  if (error instanceof client.ClientError) {
+    if (error.cause instanceof Response) return { status: error.cause.status };
+    if (error.code && INVALID_RESPONSE_CODES.has(error.code)) return { invalidResponse: true };
   }
   return {};
 }

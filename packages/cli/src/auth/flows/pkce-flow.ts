@@ -76,6 +76,7 @@ async function withDeadline<T>(
   const timer = new AbortController();
   const onAbort = (): void => timer.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) timer.abort();
   const deadline = clock.sleep(timeoutMs, timer.signal).then(
     () => {
       throw new AuthorizationTimeoutError(timeoutMs);
@@ -209,6 +210,7 @@ export async function runPasteFlow(
   const reading = new AbortController();
   const onAbort = (): void => reading.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) reading.abort();
   try {
     const login = (async () => {
       await options.onAuthorizationUrl(request.url);

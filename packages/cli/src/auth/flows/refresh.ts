@@ -47,7 +47,12 @@ export async function refreshToken(
         cause: error,
       });
     }
-    const { error: code, status } = describeOAuthFailure(error);
+    const { error: code, status, invalidResponse } = describeOAuthFailure(error);
+    if (invalidResponse) {
+      throw new OAuthFlowError('the token endpoint answered outside the protocol', {
+        cause: error,
+      });
+    }
     const fields = {
       ...(code ? { error: code } : {}),
       ...(status ? { status } : {}),
