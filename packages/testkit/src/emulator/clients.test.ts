@@ -261,6 +261,19 @@ describe.each(WIRES)('$route client', (wire) => {
     expect(closed).toMatchObject({ route: wire.route, account: 'account-a', chunksSent: 1 });
   });
 
+  test('a caller that stops reading closes the connection (no stream left running)', async () => {
+    const emu = await start();
+    emu.stallStreamAfter(2);
+    const seen: string[] = [];
+    for await (const chunk of wire.make(emu).stream(REQUEST, { token: TOKEN })) {
+      if (chunk.type === 'text') seen.push(chunk.text);
+      break;
+    }
+    expect(seen).toEqual(['one ']);
+    const closed = await emu.waitForClientClose(1, AbortSignal.timeout(WAIT_LIMIT_MS));
+    expect(closed.route).toBe(wire.route);
+  });
+
   test('abort while waiting for the first byte rejects at once and closes the connection', async () => {
     const emu = await start();
     emu.slowFirstByte(120_000);

@@ -1,74 +1,22 @@
-// The emulator over real HTTP (plain fetch, no SDK): wire formats, credentials, quotas with their
-// headers and self-resetting windows, faults, counters and shutdown.
-import { request as httpRequest, Agent } from 'node:http';
+// The emulator over real HTTP (plain fetch, no SDK): both wire formats, credentials, and quotas
+// with their headers and self-resetting windows.
 import { afterEach, describe, expect, test } from 'vitest';
 import { FakeClock } from '@baton/core';
-import { startProviderEmulator } from './index.js';
-import type { ProviderEmulatorHandle, ProviderEmulatorOptions } from './types.js';
+import {
+  anthropicBody,
+  EmulatorFixture,
+  frames,
+  KEY_B,
+  openaiBody,
+} from './__tests__/http-fixture.js';
 
-const KEY_A = 'key-a-0123456789';
-const KEY_B = 'key-b-0123456789';
-const KEYS = { [KEY_A]: 'account-a', [KEY_B]: 'account-b' };
-
-let emulator: ProviderEmulatorHandle | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
-async function start(options: ProviderEmulatorOptions = {}): Promise<ProviderEmulatorHandle> {
-  emulator = await startProviderEmulator({ staticKeys: KEYS, ...options });
-  return emulator;
-}
-
-const anthropicBody = (text: string, extra: Record<string, unknown> = {}) => ({
-  model: 'claude-test',
-  max_tokens: 100,
-  messages: [{ role: 'user', content: text }],
-  ...extra,
-});
-const openaiBody = (text: string, extra: Record<string, unknown> = {}) => ({
-  model: 'gpt-test',
-  messages: [{ role: 'user', content: text }],
-  ...extra,
-});
-
-async function post(
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = { authorization: `Bearer ${KEY_A}` },
-  signal?: AbortSignal,
-): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${emulator!.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    ...(signal ? { signal } : {}),
-  });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-/** SSE frames as `{event, data}` (data parsed as JSON unless it is `[DONE]`). */
-function frames(text: string): Array<{ event?: string; data: unknown }> {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      let event: string | undefined;
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice('event: '.length);
-        if (line.startsWith('data: ')) data += line.slice('data: '.length);
-      }
-      const parsed: unknown = data === '[DONE]' ? data : JSON.parse(data);
-      return { ...(event ? { event } : {}), data: parsed };
-    });
-}
+const fx = new EmulatorFixture();
+afterEach(() => fx.close());
 
 describe('Anthropic route', () => {
   test('non-streaming JSON echoes the last user message with usage', async () => {
-    await start();
-    const res = await post('/v1/messages', anthropicBody('hello there world'));
+    await fx.start();
+    const res = await fx.post('/v1/messages', anthropicBody('hello there world'));
     expect(res.status).toBe(200);
     const json = JSON.parse(res.text) as Record<string, unknown>;
     expect(json).toMatchObject({
@@ -82,8 +30,8 @@ describe('Anthropic route', () => {
   });
 
   test('SSE carries the full event sequence, deltas in order, message_stop last', async () => {
-    await start();
-    const res = await post('/v1/messages', anthropicBody('a b c', { stream: true }));
+    await fx.start();
+    const res = await fx.post('/v1/messages', anthropicBody('a b c', { stream: true }));
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = frames(res.text);
     expect(events.map((e) => e.event)).toEqual([
@@ -108,14 +56,14 @@ describe('Anthropic route', () => {
   });
 
   test('max_tokens cuts the reply with stop_reason max_tokens; missing max_tokens is a 400', async () => {
-    await start();
+    await fx.start();
     const cut = JSON.parse(
-      (await post('/v1/messages', anthropicBody('one two three', { max_tokens: 2 }))).text,
+      (await fx.post('/v1/messages', anthropicBody('one two three', { max_tokens: 2 }))).text,
     ) as { content: Array<{ text: string }>; stop_reason: string };
     expect(cut.content[0]!.text).toBe('one two ');
     expect(cut.stop_reason).toBe('max_tokens');
 
-    const bad = await post('/v1/messages', {
+    const bad = await fx.post('/v1/messages', {
       model: 'm',
       messages: [{ role: 'user', content: 'x' }],
     });
@@ -129,8 +77,8 @@ describe('Anthropic route', () => {
 
 describe('OpenAI route', () => {
   test('non-streaming JSON has choices, finish_reason and usage', async () => {
-    await start();
-    const res = await post('/v1/chat/completions', openaiBody('hi you'));
+    await fx.start();
+    const res = await fx.post('/v1/chat/completions', openaiBody('hi you'));
     expect(JSON.parse(res.text)).toMatchObject({
       object: 'chat.completion',
       model: 'gpt-test',
@@ -142,8 +90,8 @@ describe('OpenAI route', () => {
   });
 
   test('SSE: deltas, a finish chunk, the usage chunk when asked, then [DONE]', async () => {
-    await start();
-    const res = await post(
+    await fx.start();
+    const res = await fx.post(
       '/v1/chat/completions',
       openaiBody('x y', { stream: true, stream_options: { include_usage: true } }),
     );
@@ -161,7 +109,7 @@ describe('OpenAI route', () => {
     expect(events).toHaveLength(6);
 
     const noUsage = frames(
-      (await post('/v1/chat/completions', openaiBody('x', { stream: true }))).text,
+      (await fx.post('/v1/chat/completions', openaiBody('x', { stream: true }))).text,
     );
     expect(noUsage.some((e) => JSON.stringify(e.data).includes('"usage"'))).toBe(false);
     expect(noUsage.at(-1)!.data).toBe('[DONE]');
@@ -170,13 +118,13 @@ describe('OpenAI route', () => {
 
 describe('credentials', () => {
   test('missing, unknown and removed keys get 401 in each wire format; the key is never echoed', async () => {
-    const emu = await start();
-    const missing = await post('/v1/messages', anthropicBody('x'), {});
+    const emu = await fx.start();
+    const missing = await fx.post('/v1/messages', anthropicBody('x'), {});
     expect(missing.status).toBe(401);
     expect(JSON.parse(missing.text)).toMatchObject({ error: { type: 'authentication_error' } });
 
     const secret = 'sk-unknown-secret-value-123456';
-    const unknown = await post('/v1/chat/completions', openaiBody('x'), {
+    const unknown = await fx.post('/v1/chat/completions', openaiBody('x'), {
       authorization: `Bearer ${secret}`,
     });
     expect(unknown.status).toBe(401);
@@ -185,11 +133,11 @@ describe('credentials', () => {
     });
     expect(unknown.text).not.toContain(secret);
 
-    expect((await post('/v1/messages', anthropicBody('x'), { 'x-api-key': KEY_B })).status).toBe(
+    expect((await fx.post('/v1/messages', anthropicBody('x'), { 'x-api-key': KEY_B })).status).toBe(
       200,
     );
     emu.setStaticKey(KEY_B, undefined);
-    expect((await post('/v1/messages', anthropicBody('x'), { 'x-api-key': KEY_B })).status).toBe(
+    expect((await fx.post('/v1/messages', anthropicBody('x'), { 'x-api-key': KEY_B })).status).toBe(
       401,
     );
 
@@ -222,7 +170,7 @@ describe('credentials', () => {
     await new Promise<void>((r) => as.listen(0, '127.0.0.1', r));
     try {
       const port = (as.address() as { port: number }).port;
-      const emu = await start({
+      const emu = await fx.start({
         introspection: {
           endpoint: `http://127.0.0.1:${port}/introspect`,
           clientId: 'emulator client',
@@ -230,10 +178,10 @@ describe('credentials', () => {
         },
       });
       const live = { authorization: 'Bearer live-token-0123456789' };
-      expect((await post('/v1/messages', anthropicBody('x'), live)).status).toBe(200);
+      expect((await fx.post('/v1/messages', anthropicBody('x'), live)).status).toBe(200);
       expect(
         (
-          await post('/v1/messages', anthropicBody('x'), {
+          await fx.post('/v1/messages', anthropicBody('x'), {
             authorization: 'Bearer dead-token-0123456789',
           })
         ).status,
@@ -257,15 +205,15 @@ describe('credentials', () => {
 describe('quotas', () => {
   test('429 after N requests with retry-after and anthropic-ratelimit-* headers; the window resets', async () => {
     const clock = new FakeClock();
-    await start({
+    await fx.start({
       clock,
       quotas: { 'account-a': { requestsPerWindow: 2, windowMs: 60_000, mode: '429' } },
     });
-    const first = await post('/v1/messages', anthropicBody('x'));
+    const first = await fx.post('/v1/messages', anthropicBody('x'));
     expect(first.headers.get('anthropic-ratelimit-requests-remaining')).toBe('1');
-    await post('/v1/messages', anthropicBody('x'));
+    await fx.post('/v1/messages', anthropicBody('x'));
     await clock.advance(15_000);
-    const limited = await post('/v1/messages', anthropicBody('x'));
+    const limited = await fx.post('/v1/messages', anthropicBody('x'));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('45');
     expect(limited.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
@@ -278,18 +226,22 @@ describe('quotas', () => {
 
     // account-b has no quota; account-a recovers once the window has passed.
     expect(
-      (await post('/v1/messages', anthropicBody('x'), { authorization: `Bearer ${KEY_B}` })).status,
+      (await fx.post('/v1/messages', anthropicBody('x'), { authorization: `Bearer ${KEY_B}` }))
+        .status,
     ).toBe(200);
     await clock.advance(45_000);
-    expect((await post('/v1/messages', anthropicBody('x'))).status).toBe(200);
+    expect((await fx.post('/v1/messages', anthropicBody('x'))).status).toBe(200);
   });
 
   test('OpenAI route: x-ratelimit-* headers with a Go-style reset duration', async () => {
     const clock = new FakeClock();
-    await start({ clock, defaultQuota: { requestsPerWindow: 1, windowMs: 90_000, mode: '429' } });
-    await post('/v1/chat/completions', openaiBody('x'));
+    await fx.start({
+      clock,
+      defaultQuota: { requestsPerWindow: 1, windowMs: 90_000, mode: '429' },
+    });
+    await fx.post('/v1/chat/completions', openaiBody('x'));
     await clock.advance(500);
-    const limited = await post('/v1/chat/completions', openaiBody('x'));
+    const limited = await fx.post('/v1/chat/completions', openaiBody('x'));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(limited.headers.get('x-ratelimit-reset-requests')).toBe('1m29.5s');
@@ -298,164 +250,23 @@ describe('quotas', () => {
   });
 
   test('402 credit balance and the usage-limit body', async () => {
-    await start({
+    await fx.start({
       quotas: {
         'account-a': { requestsPerWindow: 0, windowMs: 60_000, mode: '402' },
         'account-b': { requestsPerWindow: 0, windowMs: 60_000, mode: 'usage-limit-body' },
       },
     });
-    const credit = await post('/v1/messages', anthropicBody('x'));
+    const credit = await fx.post('/v1/messages', anthropicBody('x'));
     expect(credit.status).toBe(402);
     expect(JSON.parse(credit.text)).toMatchObject({ error: { type: 'billing_error' } });
     expect(credit.text).toMatch(/credit balance/);
 
-    const usage = await post('/v1/chat/completions', openaiBody('x'), {
+    const usage = await fx.post('/v1/chat/completions', openaiBody('x'), {
       authorization: `Bearer ${KEY_B}`,
     });
     expect(usage.status).toBe(429);
     expect(usage.headers.get('retry-after')).toBe('60');
     expect(JSON.parse(usage.text)).toMatchObject({ error: { code: 'usage_limit_reached' } });
     expect(usage.text).toMatch(/usage limit/);
-  });
-});
-
-describe('faults and counters', () => {
-  test('failNext answers with the status and the wire error type, then recovers', async () => {
-    const emu = await start();
-    emu.failNext(1, { status: 529 });
-    emu.failNext(1, { status: 503, retryAfterSeconds: 3, route: 'openai' });
-    const overloaded = await post('/v1/messages', anthropicBody('x'));
-    expect(overloaded.status).toBe(529);
-    expect(JSON.parse(overloaded.text)).toEqual({
-      type: 'error',
-      error: { type: 'overloaded_error', message: 'Overloaded' },
-    });
-    expect((await post('/v1/messages', anthropicBody('x'))).status).toBe(200);
-    const unavailable = await post('/v1/chat/completions', openaiBody('x'));
-    expect(unavailable.status).toBe(503);
-    expect(unavailable.headers.get('retry-after')).toBe('3');
-    expect(JSON.parse(unavailable.text)).toMatchObject({ error: { type: 'server_error' } });
-
-    const c = emu.counters;
-    expect(c.requests).toBe(3);
-    expect(c.byStatus).toEqual({ 200: 1, 503: 1, 529: 1 });
-    expect(c.byRoute).toEqual({ anthropic: 2, openai: 1 });
-    expect(c.byAccount['account-a']).toMatchObject({
-      requests: 3,
-      byStatus: { 200: 1, 503: 1, 529: 1 },
-    });
-    emu.resetCounters();
-    expect(emu.counters.requests).toBe(0);
-  });
-
-  test('a fault scoped to an account leaves other accounts alone', async () => {
-    const emu = await start();
-    emu.failNext(1, { status: 500, account: 'account-b' });
-    expect((await post('/v1/messages', anthropicBody('x'))).status).toBe(200);
-    expect(
-      (await post('/v1/messages', anthropicBody('x'), { authorization: `Bearer ${KEY_B}` })).status,
-    ).toBe(500);
-  });
-
-  test('slowFirstByte holds the status line until the clock has moved', async () => {
-    const clock = new FakeClock();
-    const emu = await start({ clock });
-    emu.slowFirstByte(5_000);
-    let settled = false;
-    const pending = post('/v1/messages', anthropicBody('x')).finally(() => (settled = true));
-    while (clock.pendingSleepers === 0) await new Promise((r) => setTimeout(r, 5));
-    await clock.advance(4_999);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(settled).toBe(false);
-    await clock.advance(1);
-    expect((await pending).status).toBe(200);
-    expect(clock.sleeps).toEqual([5_000]);
-  });
-
-  test('endStreamWithoutTerminal ends cleanly without message_stop / [DONE]', async () => {
-    const emu = await start();
-    emu.endStreamWithoutTerminal(1, { route: 'anthropic' });
-    emu.endStreamWithoutTerminal(1, { route: 'openai' });
-    const a = frames((await post('/v1/messages', anthropicBody('a b', { stream: true }))).text);
-    expect(a.map((e) => e.event)).not.toContain('message_stop');
-    expect(a.filter((e) => e.event === 'content_block_delta')).toHaveLength(2);
-    const o = (await post('/v1/chat/completions', openaiBody('a b', { stream: true }))).text;
-    expect(o).not.toContain('[DONE]');
-    expect(o).not.toContain('"finish_reason":"stop"');
-    expect(emu.counters.faultedStreams).toBe(2);
-  });
-
-  test('cutStreamAfter destroys the socket after k content chunks', async () => {
-    const emu = await start();
-    emu.cutStreamAfter(2);
-    const res = await fetch(`${emu.url}/v1/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' },
-      body: JSON.stringify(anthropicBody('one two three four', { stream: true })),
-    });
-    expect(res.status).toBe(200);
-    let received = '';
-    const decoder = new TextDecoder();
-    const failure = await (async () => {
-      try {
-        for await (const part of res.body!) received += decoder.decode(part as Uint8Array);
-      } catch (error) {
-        return error;
-      }
-      return undefined;
-    })();
-    expect(failure).toBeInstanceOf(Error);
-    expect(received).toContain('"text":"one "');
-    expect(received).toContain('"text":"two "');
-    expect(received).not.toContain('three');
-    expect(emu.counters.faultedStreams).toBe(1);
-    expect(emu.counters.clientCloses).toBe(0);
-  });
-
-  test('a client that goes away mid-stream is seen and counted', async () => {
-    const emu = await start();
-    emu.stallStreamAfter(1);
-    const controller = new AbortController();
-    const res = await fetch(`${emu.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' },
-      body: JSON.stringify(openaiBody('one two', { stream: true })),
-      signal: controller.signal,
-    });
-    const reader = res.body!.getReader();
-    await reader.read();
-    controller.abort();
-    const event = await emu.waitForClientClose(1, AbortSignal.timeout(10_000));
-    expect(event).toMatchObject({ route: 'openai', account: 'account-a', chunksSent: 1 });
-    expect(emu.counters.byAccount['account-a']!.clientCloses).toBe(1);
-  });
-
-  test('close() ends idle keep-alive connections and stalled streams', async () => {
-    const emu = await start();
-    const agent = new Agent({ keepAlive: true });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${emu.url}/v1/messages`, {
-        method: 'POST',
-        agent,
-        headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'application/json' },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(anthropicBody('x')));
-    });
-    expect(status).toBe(200);
-    emu.stallStreamAfter(0);
-    const stalled = post('/v1/messages', anthropicBody('x', { stream: true })).catch(
-      (e: unknown) => e,
-    );
-    while (emu.counters.byStatus[200] !== 2) await new Promise((r) => setTimeout(r, 5));
-    await emu.close();
-    emulator = undefined;
-    expect(await stalled).toBeInstanceOf(Error);
-    expect(emu.counters.clientCloses).toBe(0);
-    agent.destroy();
   });
 });
