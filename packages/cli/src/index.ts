@@ -4,3 +4,4 @@ export { BATON_VERSION } from './version.js';
 export * from './paths.js';
 export * from './util/atomic-write.js';
 export * from './auth/storage/index.js';
+export * from './auth/flows/index.js';
