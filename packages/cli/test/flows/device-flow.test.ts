@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, isAbortError } from '@baton/core';
 import { startAuthorizationServer, type AuthorizationServer } from '@baton/testkit';
 import {
+  AuthorizationTimeoutError,
   DeviceFlowDeniedError,
   DeviceFlowExpiredError,
   resolveProvider,
@@ -98,6 +99,20 @@ describe('device flow', () => {
     );
     expect(error).toBeInstanceOf(DeviceFlowExpiredError);
     expect(server.counters.total).toBe(before);
+  });
+
+  it('gives up with AuthorizationTimeoutError at its own overall limit', async () => {
+    const clock = new FakeClock();
+    const pending = await startDeviceAuthorization(provider, {
+      clock,
+      intervalMs: FAKE_INTERVAL_MS,
+      timeoutMs: 3 * FAKE_INTERVAL_MS,
+    });
+    const error = await driveFakeClock(clock, pending.waitForToken(), FAKE_INTERVAL_MS).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AuthorizationTimeoutError);
+    expect(clock.sleeps).toEqual([FAKE_INTERVAL_MS, FAKE_INTERVAL_MS, FAKE_INTERVAL_MS]);
   });
 
   it('abort mid-poll rejects at once and leaves no timer or further poll behind', async () => {

@@ -105,7 +105,6 @@ export async function listenForCallback(options: ListenOptions): Promise<Callbac
       `no free port for the login callback in ${options.ports.from}-${options.ports.to} on ${LOOPBACK_BIND_HOST}`,
     );
   }
-  server.unref();
   const redirectUri = `http://${options.host}:${port}${options.path}`;
   target.base = new URL(redirectUri);
 
