@@ -163,6 +163,7 @@ class ProviderEmulator {
     };
     if (quota && !quota.allowed) return this.quotaExceeded(res, ctx, quota, headers);
 
+    if (res.destroyed) return;
     const reply = this.buildReply(ctx.wire, account, parsed);
     if (!parsed.stream) {
       this.stats.responded(ctx.record, 200);
@@ -235,6 +236,7 @@ class ProviderEmulator {
     headers: Record<string, string> = {},
     code?: string,
   ): void {
+    if (res.destroyed) return; // the client is gone: nothing is sent, nothing is counted
     this.stats.responded(ctx.record, status);
     sendJson(
       res,
