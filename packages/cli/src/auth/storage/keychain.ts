@@ -48,12 +48,14 @@ export const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, TokenStoreErrorCode]> = [
   [/prompt was dismissed|is ?locked|locked object|no result found|keychain is locked/i, 'LOCKED'],
+  [/did not receive a reply|timed? ?out/i, 'TIMEOUT'],
   [/denied|not permitted|permission|not authori[sz]ed|user canceled|user cancelled/i, 'DENIED'],
 ];
 
 /**
- * Maps a keyring error message to a code. Locked and denied need the user; anything else (no bus,
- * no Secret Service, autolaunch disabled, a missing binary) means the keychain is unavailable.
+ * Maps a keyring error message to a code. Locked and denied need the user; a D-Bus call that got
+ * no reply is a timeout; anything else (no bus, no Secret Service, autolaunch disabled, a missing
+ * binary) means the keychain is unavailable.
  * "no result found" on a write means there is no default keyring to write to: the user must
  * create or unlock one, so it counts as LOCKED.
  */
