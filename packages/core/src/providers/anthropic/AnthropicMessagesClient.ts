@@ -1,6 +1,8 @@
 // The Anthropic Messages client: streams through the official SDK with its retries and timeout off
 // (the RetryOrchestrator owns both) and maps the SSE events onto the provider interface.
-import Anthropic from '@anthropic-ai/sdk';
+// The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
+// commands that never call a provider).
+import type Anthropic from '@anthropic-ai/sdk';
 import { systemClock, type Clock } from '../../util/clock.js';
 import {
   guardProviderStream,
@@ -53,12 +55,13 @@ export class AnthropicMessagesClient implements ProviderClient {
   }
 
   /** One SDK client per request: the credential changes with the bucket, the rest does not. */
-  private sdk(credential: ProviderCredential): Anthropic {
+  private async sdk(credential: ProviderCredential): Promise<Anthropic> {
+    const { default: Sdk } = await import('@anthropic-ai/sdk');
     const auth =
       credential.token !== undefined
         ? { authToken: credential.token }
         : { apiKey: credential.apiKey };
-    return new Anthropic({
+    return new Sdk({
       ...auth,
       baseURL: this.options.baseURL,
       maxRetries: 0,
@@ -72,7 +75,9 @@ export class AnthropicMessagesClient implements ProviderClient {
     credential: ProviderCredential,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<ProviderChunk> {
-    const stream = await this.sdk(credential).messages.create(
+    const stream = await (
+      await this.sdk(credential)
+    ).messages.create(
       toMessagesParams(request, this.options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS),
       signal ? { signal } : {},
     );

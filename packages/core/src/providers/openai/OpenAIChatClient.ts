@@ -1,6 +1,8 @@
 // The OpenAI-compatible chat-completions client: streams through the official SDK with its retries
 // and timeout off (the RetryOrchestrator owns both) and maps the chunks onto the provider interface.
-import OpenAI from 'openai';
+// The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
+// commands that never call a provider).
+import type OpenAI from 'openai';
 import { systemClock, type Clock } from '../../util/clock.js';
 import {
   guardProviderStream,
@@ -56,8 +58,9 @@ export class OpenAIChatClient implements ProviderClient {
    * and an API key travel as `Authorization: Bearer`. The organisation/project/admin variables of
    * the environment are not read: they would add headers a compatible server does not expect.
    */
-  private sdk(credential: ProviderCredential): OpenAI {
-    return new OpenAI({
+  private async sdk(credential: ProviderCredential): Promise<OpenAI> {
+    const { default: Sdk } = await import('openai');
+    return new Sdk({
       apiKey: credential.token ?? credential.apiKey,
       adminAPIKey: null,
       organization: null,
@@ -75,7 +78,9 @@ export class OpenAIChatClient implements ProviderClient {
     credential: ProviderCredential,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<ProviderChunk> {
-    const stream = await this.sdk(credential).chat.completions.create(
+    const stream = await (
+      await this.sdk(credential)
+    ).chat.completions.create(
       toChatParams(request, this.options.includeUsage ?? true),
       signal ? { signal } : {},
     );
