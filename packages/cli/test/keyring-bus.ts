@@ -146,11 +146,10 @@ export function spawnFixture(
   return spawn(process.execPath, fixtureNodeArgs(fixture, args), { env, stdio: 'pipe' });
 }
 
-/** Node arguments that run a TypeScript fixture: tsx, with @baton/core slimmed (core-slim.ts). */
+/** Node arguments that run a TypeScript fixture: tsx, with workspace packages read from source. */
 export function fixtureNodeArgs(fixture: string, args: string[] = []): string[] {
   return [
-    '--import',
-    path.join(FIXTURES_DIR, 'register-slim-core.mjs'),
+    '--conditions=@baton/source',
     '--import',
     'tsx',
     path.join(FIXTURES_DIR, fixture),
