@@ -595,6 +595,38 @@ describe('special errors', () => {
   });
 });
 
+describe('provider codes', () => {
+  it.each([
+    [{ code: 'rate_limit_exceeded', error: { code: 'other' } }, 'rate_limit_exceeded'],
+    [
+      { error: { type: 'error', error: { code: 'nested_code', type: 'nested_type' } } },
+      'nested_code',
+    ],
+    [{ error: { type: 'error', error: { type: 'overloaded_error' } } }, 'overloaded_error'],
+    [{ error: { code: 'insufficient_quota', type: 'insufficient_quota' } }, 'insufficient_quota'],
+    [{ error: { type: 'server_error' } }, 'server_error'],
+    [{ type: 'api_error' }, 'api_error'],
+    [{ code: '', type: 'error', error: { type: 'error' } }, undefined],
+    [{ code: 42 }, undefined],
+  ])('%o → code %s', (error, code) => {
+    expect(classify(error).code).toBe(code);
+  });
+});
+
+describe('abort shapes', () => {
+  it('a plain object with code ABORT_ERR is an abort', () => {
+    expect(classify({ code: 'ABORT_ERR', status: 500 }).kind).toBe('abort');
+  });
+});
+
+describe('cause-chain walking is bounded', () => {
+  it('an AggregateError listing itself many times classifies at once', () => {
+    const agg = new AggregateError([], 'loop');
+    (agg as { errors: unknown[] }).errors = Array.from({ length: 1000 }, () => agg);
+    expect(classify(agg).kind).toBe('unknown');
+  });
+});
+
 describe('safeStringify', () => {
   it('handles cycles, bigint, and caps the length', () => {
     const a: Record<string, unknown> = { n: 1n };
@@ -628,10 +660,22 @@ describe('toProviderError', () => {
       provider: 'anthropic',
     });
     expect(e.headers['retry-after']).toBe('3');
-    expect(e.headers['set-cookie']).toBeUndefined();
+    expect(Object.keys(e.headers)).not.toContain('set-cookie');
     expect(e.body).toContain('slow down');
     expect(e.cause).toBe(error);
     expect(JSON.stringify(e.headers) + e.message + e.body).not.toContain(API_KEY);
+  });
+  it('never copies credential-bearing response headers', () => {
+    const headers = new Headers({
+      'set-cookie': 'a=1',
+      cookie: 'b=2',
+      authorization: 'Bearer x',
+      'proxy-authorization': 'Basic y',
+      'x-api-key': 'k',
+      'request-id': 'req_1',
+    });
+    const e = toProviderError({ status: 500, headers }, { now: NOW }) as ServerError;
+    expect(e.headers).toEqual({ 'request-id': 'req_1' });
   });
   it('falls back to the reset time when there is no Retry-After', () => {
     const e = toProviderError(

@@ -96,7 +96,8 @@ const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
   'APIConnectionError',
   'APIConnectionTimeoutError',
 ]);
-const QUOTA_WORDING = /usage limit|quota|insufficient_quota|credit balance/i;
+/** `usage limit`, `quota` (which also covers OpenAI's `insufficient_quota`), `credit balance`. */
+const QUOTA_WORDING = /usage limit|quota|credit balance/i;
 const OVERLOADED_WORDING = /overloaded_error/i;
 const STATUS_PAYMENT_REQUIRED = 402;
 const STATUS_TOO_MANY_REQUESTS = 429;
@@ -185,7 +186,6 @@ function readHeaders(error: unknown): HeaderSource {
 /** The response body: our own `body` text, a fetch-style `body`, or the SDK's parsed `error`. */
 function readBody(error: unknown): string | undefined {
   for (const candidate of [prop(error, 'body'), prop(error, 'error')]) {
-    if (candidate === undefined || candidate === null) continue;
     if (typeof candidate === 'string' || isObject(candidate)) return safeStringify(candidate);
   }
   return undefined;

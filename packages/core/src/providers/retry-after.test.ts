@@ -175,6 +175,8 @@ describe('parseRfc3339 / parseResetTimestamp', () => {
     expect(parseResetTimestamp('2026-01-01T11:00:30-01:00', NOW)).toBe(30_000);
     expect(parseResetTimestamp('2026-01-01T12:30:30+00:30', NOW)).toBe(30_000);
     expect(parseResetTimestamp('2026-01-01T12:00:30+00:00', NOW)).toBe(30_000);
+    expect(parseResetTimestamp('2026-01-02T12:00:30+23:59', NOW)).toBe(30_000 + 60_000);
+    expect(parseResetTimestamp('2026-01-01T12:59:30+00:59', NOW)).toBe(30_000);
   });
   it('past → 0, exactly now → 0', () => {
     expect(parseResetTimestamp('2025-12-31T23:00:00Z', NOW)).toBe(0);
@@ -214,6 +216,8 @@ describe('getHeader / headersToRecord', () => {
     expect(getHeader(r, 'retry-after')).toBe('4');
     expect(getHeader(r, 'x-ratelimit-reset-tokens')).toBe('1s');
     expect(getHeader(r, 'other')).toBeUndefined();
+    expect(getHeader({ 'retry-after': Number.NaN }, 'retry-after')).toBeUndefined();
+    expect(getHeader({ 'retry-after': [] }, 'retry-after')).toBeUndefined();
   });
   it('reads a Map with any key case', () => {
     const m = new Map<unknown, unknown>([

@@ -156,7 +156,6 @@ export function parseRfc3339(value: string): number | undefined {
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
   const s = value.trim();
-  if (s === '') return undefined;
   const seconds = decimal(s);
   if (seconds !== undefined) return wholeMs(seconds * MS_PER_SECOND);
   const at = parseHttpDate(s, now);
@@ -170,17 +169,17 @@ export function parseRetryAfterMs(value: string | undefined): number | undefined
   return ms === undefined ? undefined : wholeMs(ms);
 }
 
-/** Go-style duration units as OpenAI sends them, largest first (a unit may appear once, in order). */
-const DURATION_UNITS: ReadonlyArray<readonly [unit: string, ms: number, rank: number]> = [
-  ['h', MS_PER_HOUR, 0],
-  ['ms', 1, 3],
-  ['m', MS_PER_MINUTE, 1],
-  ['s', MS_PER_SECOND, 2],
-  ['us', 1e-3, 4],
-  ['µs', 1e-3, 4],
-  ['ns', 1e-6, 5],
-];
-// 'ms' is listed before 'm' so that "20ms" is not read as 20 minutes followed by "s".
+/** Go-style duration units as OpenAI sends them: ms per unit, and rank (each unit once, largest first). */
+const DURATION_UNITS: ReadonlyMap<string, readonly [ms: number, rank: number]> = new Map([
+  ['h', [MS_PER_HOUR, 0]],
+  ['m', [MS_PER_MINUTE, 1]],
+  ['s', [MS_PER_SECOND, 2]],
+  ['ms', [1, 3]],
+  ['us', [1e-3, 4]],
+  ['µs', [1e-3, 4]],
+  ['ns', [1e-6, 5]],
+]);
+// 'ms' comes before 'm' in the alternation so that "20ms" is not read as 20 minutes and an "s".
 const DURATION_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/y;
 
 /** OpenAI's `x-ratelimit-reset-*` value: a Go duration (`6m0s`, `20ms`, `1h2m3.5s`) or plain seconds. */
@@ -196,10 +195,10 @@ export function parseOpenAIDuration(value: string | undefined): number | undefin
   while (DURATION_PART.lastIndex < s.length) {
     const m = DURATION_PART.exec(s);
     if (!m) return undefined;
-    const unit = DURATION_UNITS.find(([u]) => u === m[2]);
-    if (!unit || unit[2] <= lastRank) return undefined;
-    lastRank = unit[2];
-    total += Number(m[1]) * unit[1];
+    const [unitMs, rank] = DURATION_UNITS.get(m[2]!)!;
+    if (rank <= lastRank) return undefined;
+    lastRank = rank;
+    total += Number(m[1]) * unitMs;
   }
   return wholeMs(total);
 }
@@ -222,55 +221,32 @@ function headerValueToString(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Name/value pairs of any supported shape. Headers and Maps (from any realm) have entries(). */
+function headerEntries(headers: HeaderSource): Iterable<readonly [unknown, unknown]> {
+  if (headers === null || headers === undefined) return [];
+  if (typeof (headers as { entries?: unknown }).entries === 'function')
+    return (headers as ReadonlyMap<unknown, unknown>).entries();
+  return Object.entries(headers);
+}
+
 /** The value of one header, looked up case-insensitively in any of the supported shapes. */
 export function getHeader(headers: HeaderSource, name: string): string | undefined {
-  if (headers === null || headers === undefined || typeof headers !== 'object') return undefined;
   const wanted = name.toLowerCase();
-  if (headers instanceof Headers) return headers.get(wanted) ?? undefined;
-  // Maps and Headers from another realm: anything with entries().
-  const entries = (headers as { entries?: unknown }).entries;
-  if (typeof entries === 'function') {
-    for (const entry of (entries as () => Iterable<unknown>).call(headers)) {
-      if (!Array.isArray(entry)) continue;
-      const [key, value] = entry as [unknown, unknown];
-      if (typeof key === 'string' && key.toLowerCase() === wanted)
-        return headerValueToString(value);
-    }
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return headerValueToString(value);
+  for (const [key, value] of headerEntries(headers)) {
+    if (typeof key === 'string' && key.toLowerCase() === wanted) return headerValueToString(value);
   }
   return undefined;
 }
 
 /** Every header as a lower-cased record (first value of repeated headers). */
 export function headersToRecord(headers: HeaderSource): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (headers === null || headers === undefined || typeof headers !== 'object') return out;
-  const put = (key: unknown, value: unknown): void => {
+  const pairs: Array<[string, string]> = [];
+  for (const [key, value] of headerEntries(headers)) {
     const v = headerValueToString(value);
-    if (typeof key === 'string' && v !== undefined)
-      Object.defineProperty(out, key.toLowerCase(), {
-        value: v,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-  };
-  if (headers instanceof Headers) {
-    headers.forEach((value, key) => put(key, value));
-    return out;
+    if (typeof key === 'string' && v !== undefined) pairs.push([key.toLowerCase(), v]);
   }
-  const entries = (headers as { entries?: unknown }).entries;
-  const list =
-    typeof entries === 'function'
-      ? (entries as () => Iterable<unknown>).call(headers)
-      : Object.entries(headers);
-  for (const entry of list) {
-    if (Array.isArray(entry)) put(entry[0], entry[1]);
-  }
-  return out;
+  // fromEntries defines keys as data, so even a `__proto__` header stays a plain entry.
+  return Object.fromEntries(pairs);
 }
 
 // ---------------------------------------------------------------------------------------------
