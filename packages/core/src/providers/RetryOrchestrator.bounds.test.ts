@@ -1,5 +1,5 @@
 // RetryOrchestrator: request-wide bounds (attempts, switch cap, deadline, long waits), how failover
-// is asked and reported, the exhausted error it builds, and streaming.
+// is asked and reported, and the exhausted error it builds.
 import { describe, expect, it } from 'vitest';
 import {
   AllBucketsExhaustedError,
@@ -8,16 +8,9 @@ import {
   QuotaError,
   RateLimitError,
   ServerError,
-  StreamInterruptedError,
 } from './errors.js';
 import { backoffDelay, DEFAULT_BACKOFF_OPTIONS } from './backoff.js';
-import {
-  collect,
-  fail,
-  harness,
-  ScriptedProvider,
-  seededRandom,
-} from '../../test/retry-fixtures.js';
+import { fail, harness, ScriptedProvider, seededRandom } from '../../test/retry-fixtures.js';
 import { RoundRobinHandler, withoutReasonGetters } from '../../test/scripted-failover-handler.js';
 
 const quota = (n = 0) => new QuotaError(`payment required #${n}`, { status: 402 });
@@ -257,69 +250,5 @@ describe('failover', () => {
       backoffDelay(1, DEFAULT_BACKOFF_OPTIONS, expected),
     ]);
     expect(first[0]).not.toBe(2_000);
-  });
-});
-
-describe('streaming', () => {
-  it('fails over before the first chunk and streams from the next bucket', async () => {
-    const h = harness();
-    const provider = new ScriptedProvider({ a: [fail(quota())], b: [{ ok: 'hi' }] });
-    const chunks = await h.run(collect(h.orchestrator.stream(provider.stream)));
-    expect(chunks).toEqual(['h', 'i']);
-    expect(provider.buckets).toEqual(['a', 'b']);
-    expect(h.handler.resetSessionCalls).toBe(2);
-  });
-
-  it('without textOf the interrupted error keeps the chunks and an empty text', async () => {
-    const h = harness();
-    const stream = h.orchestrator.stream(async function* () {
-      yield 'x';
-      throw new NetworkError('socket hang up');
-    });
-    const error = (await h.rejection(collect(stream))) as StreamInterruptedError;
-    expect(error).toBeInstanceOf(StreamInterruptedError);
-    expect(error.partialOutput).toEqual(['x']);
-    expect(error.partialText).toBe('');
-    expect(error.message).toContain('after 1 chunk(s): socket hang up');
-    expect(error.status).toBeUndefined();
-  });
-
-  it('an abort after output rethrows the abort, not an interruption', async () => {
-    const h = harness();
-    const controller = new AbortController();
-    const stream = h.orchestrator.stream(
-      async function* () {
-        yield 'x';
-        controller.abort();
-        throw new DOMException('aborted', 'AbortError');
-      },
-      { signal: controller.signal },
-    );
-    const error = await h.rejection(collect(stream));
-    expect((error as Error).name).toBe('AbortError');
-    expect(error).not.toBeInstanceOf(StreamInterruptedError);
-  });
-
-  it('the attempt context carries the bucket and a signal for every attempt', async () => {
-    const h = harness();
-    const seen: Array<[number, string | undefined, boolean]> = [];
-    let first = true;
-    const chunks = await h.run(
-      collect(
-        h.orchestrator.stream(async function* ({ attempt, bucket, signal }) {
-          seen.push([attempt, bucket, signal instanceof AbortSignal]);
-          if (first) {
-            first = false;
-            throw quota();
-          }
-          yield 'ok';
-        }),
-      ),
-    );
-    expect(chunks).toEqual(['ok']);
-    expect(seen).toEqual([
-      [1, 'a', true],
-      [2, 'b', true],
-    ]);
   });
 });

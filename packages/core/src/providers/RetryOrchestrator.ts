@@ -3,7 +3,7 @@
 import type { BucketFailoverHandler, FailoverContext } from '../config/failover.js';
 import { abortReason, throwIfAborted, type Clock, type RandomSource } from '../util/clock.js';
 import { classifyProviderError, type ClassifiedProviderError } from './classify.js';
-import { AllBucketsExhaustedError, ProviderError, StreamInterruptedError } from './errors.js';
+import { AllBucketsExhaustedError, StreamInterruptedError } from './errors.js';
 import {
   countFailure,
   countSwitch,
@@ -128,7 +128,8 @@ export class RetryOrchestrator {
         try {
           await run.recover(error);
         } catch (final) {
-          if (run.wasInterrupted(final)) throw this.interrupted(final, delivered, textOf);
+          const interruption = run.interruption();
+          if (interruption) throw this.interrupted(interruption, delivered, textOf);
           throw final;
         }
       }
@@ -142,18 +143,16 @@ export class RetryOrchestrator {
   }
 
   private interrupted<C>(
-    error: unknown,
+    failure: ClassifiedProviderError,
     chunks: readonly C[],
     textOf: ((chunk: C) => string) | undefined,
   ): StreamInterruptedError {
     const text = textOf ? chunks.map((chunk) => textOf(chunk)).join('') : '';
-    const cause = error instanceof Error ? error.message : String(error);
-    const status = error instanceof ProviderError ? error.status : undefined;
     return new StreamInterruptedError(
-      `The ${this.config.provider} stream was interrupted after ${chunks.length} chunk(s): ${cause}`,
+      `The ${this.config.provider} stream was interrupted after ${chunks.length} chunk(s): ${failure.message}`,
       [...chunks],
       text,
-      { provider: this.config.provider, cause: error, ...(status === undefined ? {} : { status }) },
+      { provider: this.config.provider, cause: failure.error, status: failure.status },
     );
   }
 }
@@ -163,7 +162,8 @@ class RetryRun {
   private counters: RetryCounters;
   private readonly deadline: number;
   private attemptNumber = 0;
-  private interruptedError: unknown;
+  /** The failure that ended the request after output had already reached the caller. */
+  private interruptedBy: ClassifiedProviderError | undefined;
 
   constructor(
     private readonly config: RetryOrchestratorOptions,
@@ -188,9 +188,9 @@ class RetryRun {
     this.counters = { ...this.counters, outputYielded: true };
   }
 
-  /** True when `error` is the failure that ended a stream after output had reached the caller. */
-  wasInterrupted(error: unknown): boolean {
-    return this.interruptedError !== undefined && error === this.interruptedError;
+  /** The failure that ended the request after output had reached the caller, if that happened. */
+  interruption(): ClassifiedProviderError | undefined {
+    return this.interruptedBy;
   }
 
   /** Resolves when the request should be attempted again; otherwise throws what the caller gets. */
@@ -210,7 +210,7 @@ class RetryRun {
     const bucket = this.currentBucket();
     switch (action.type) {
       case 'throw':
-        if (action.reason === 'output-yielded') this.interruptedError = action.error;
+        if (action.reason === 'output-yielded') this.interruptedBy = classified;
         throw action.error;
       case 'wait-retry':
         this.config.onRetry?.({

@@ -1,7 +1,6 @@
 // The §6 retry table as a pure decision: every row, its exact boundaries, the request-wide bounds,
 // and properties that must hold for any failure and any counters.
 import { describe, expect, it } from 'vitest';
-import { fc, test } from '@fast-check/vitest';
 import type { ClassifiedKind, ClassifiedProviderError } from './classify.js';
 import {
   countFailure,
@@ -254,7 +253,7 @@ describe('§6 retry table (decision)', () => {
 
     it('an overloaded error without a status backs off and fails over without a status', () => {
       const overloaded = failure('server', { overloaded: true });
-      expect(decide(overloaded, { consecutiveServerErrors: 3 })).toEqual({
+      expect(decide(overloaded, { consecutiveServerErrors: 3 })).toStrictEqual({
         type: 'failover',
         trigger: 'server',
       });
@@ -338,6 +337,15 @@ describe('request-wide bounds', () => {
     expect(decide(failure('auth', { status: 401 }), { attempts: 6 }).type).toBe('throw');
   });
 
+  it('a non-retryable error keeps its own reason when the attempts are used up too', () => {
+    const client = failure('client', { status: 400 });
+    expect(decide(client, { attempts: 6 })).toEqual({
+      type: 'throw',
+      error: client.error,
+      reason: 'not-retryable',
+    });
+  });
+
   it('failover is still allowed when attempts are used up (a switch is free)', () => {
     expect(decide(server, { attempts: 6, consecutiveServerErrors: 3 }).type).toBe('failover');
   });
@@ -414,109 +422,4 @@ describe('counters', () => {
     });
     expect(countSwitch(after({ attempts: 0 })).attempts).toBe(0);
   });
-});
-
-// ---------------------------------------------------------------------------------------------
-
-const KINDS: ClassifiedKind[] = [
-  'rate-limit',
-  'quota',
-  'auth',
-  'server',
-  'network',
-  'client',
-  'abort',
-  'exhausted',
-  'stream-interrupted',
-  'unknown',
-];
-const optionalMs = fc.option(fc.integer({ min: -1_000, max: 400_000 }), { nil: undefined });
-const failureArb = (kinds: ClassifiedKind[], statuses: number[]) =>
-  fc
-    .record({
-      kind: fc.constantFrom(...kinds),
-      status: fc.option(fc.constantFrom(...statuses), { nil: undefined }),
-      retryAfterMs: optionalMs,
-      resetAfterMs: optionalMs,
-      quotaWording: fc.boolean(),
-      overloaded: fc.boolean(),
-    })
-    .map(({ kind, status, retryAfterMs, resetAfterMs, quotaWording, overloaded }) =>
-      failure(kind, {
-        quotaWording,
-        overloaded,
-        ...(status === undefined ? {} : { status }),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        ...(resetAfterMs === undefined ? {} : { resetAfterMs }),
-      }),
-    );
-const countersArb: fc.Arbitrary<RetryCounters> = fc.record({
-  attempts: fc.integer({ min: 1, max: 10 }),
-  consecutiveRateLimits: fc.integer({ min: 0, max: 4 }),
-  consecutiveAuthFailures: fc.integer({ min: 0, max: 4 }),
-  consecutiveServerErrors: fc.integer({ min: 0, max: 4 }),
-  backoffStep: fc.integer({ min: 0, max: 40 }),
-  switches: fc.integer({ min: 0, max: 10 }),
-  outputYielded: fc.boolean(),
-  bucketCount: fc.integer({ min: 1, max: 5 }),
-  timeLeftMs: fc.integer({ min: -10, max: 400_000 }),
-});
-const optionsArb: fc.Arbitrary<RetryOptions> = fc
-  .record({
-    initialDelayMs: fc.integer({ min: 0, max: 100_000 }),
-    maxDelayMs: fc.integer({ min: 0, max: 500_000 }),
-    jitterRatio: fc.double({ min: 0, max: 1, noNaN: true }),
-    maxRetryAfterWaitMs: fc.integer({ min: 0, max: 200_000 }),
-    shortRateLimitMaxMs: fc.integer({ min: 0, max: 100_000 }),
-  })
-  .map((o) => resolveRetryOptions(o));
-const randomArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
-const ALL_STATUSES = [400, 401, 402, 403, 404, 422, 429, 500, 503, 529];
-
-describe('decision properties', () => {
-  test.prop([
-    failureArb(['client', 'abort', 'exhausted'], [400, 404, 422]),
-    countersArb,
-    optionsArb,
-    randomArb,
-  ])('400/404/422, abort and exhausted always throw', (f, c, o, r) => {
-    expect(decideRetry(f, c, o, () => r).type).toBe('throw');
-  });
-
-  test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, optionsArb, randomArb])(
-    'never a wait-retry longer than maxRetryAfterWaitMs, or one that reaches the deadline',
-    (f, c, o, r) => {
-      const action = decideRetry(f, c, o, () => r);
-      if (action.type === 'wait-retry') {
-        expect(action.delayMs).toBeLessThanOrEqual(o.maxRetryAfterWaitMs);
-        expect(action.delayMs).toBeGreaterThanOrEqual(0);
-        expect(action.delayMs).toBeLessThan(c.timeLeftMs);
-      }
-    },
-  );
-
-  test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, optionsArb, randomArb])(
-    'with output already yielded it always throws',
-    (f, c, o, r) => {
-      expect(decideRetry(f, { ...c, outputYielded: true }, o, () => r).type).toBe('throw');
-    },
-  );
-
-  test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, randomArb])(
-    'no retry on the same bucket once maxAttempts are charged; no failover past the switch cap',
-    (f, c, r) => {
-      const action = decideRetry(f, c, options, () => r);
-      if (c.attempts >= options.maxAttempts)
-        expect(['wait-retry', 'force-refresh']).not.toContain(action.type);
-      if (c.switches >= c.bucketCount * options.switchesPerBucket)
-        expect(action.type).not.toBe('failover');
-    },
-  );
-
-  test.prop([failureArb(['network'], ALL_STATUSES), countersArb, optionsArb, randomArb])(
-    'network errors never fail over',
-    (f, c, o, r) => {
-      expect(decideRetry(f, c, o, () => r).type).not.toBe('failover');
-    },
-  );
 });

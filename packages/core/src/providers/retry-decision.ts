@@ -220,7 +220,7 @@ function tableAction(
 }
 
 function isLong(ms: number | undefined, options: RetryOptions): boolean {
-  return ms !== undefined && ms > options.shortRateLimitMaxMs;
+  return (ms ?? 0) > options.shortRateLimitMaxMs;
 }
 
 /** The cooldown handed to the handler: the later of Retry-After and the window reset. */

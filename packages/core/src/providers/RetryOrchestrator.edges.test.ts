@@ -1,0 +1,201 @@
+// RetryOrchestrator: streaming and the edges of the loop (no hooks, no handler, empty handler,
+// HTTP-date waits measured on the injected clock, aborts during a force-refresh).
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../util/fake-clock.js';
+import { RetryOrchestrator } from './RetryOrchestrator.js';
+import {
+  AllBucketsExhaustedError,
+  AuthenticationError,
+  ClientError,
+  NetworkError,
+  QuotaError,
+  RateLimitError,
+  ServerError,
+  StreamInterruptedError,
+} from './errors.js';
+import { collect, fail, harness, ScriptedProvider } from '../../test/retry-fixtures.js';
+import { ScriptedFailoverHandler } from '../../test/scripted-failover-handler.js';
+
+const quota = (n = 0) => new QuotaError(`payment required #${n}`, { status: 402 });
+const serverError = (n = 0) => new ServerError(`upstream #${n}`, { status: 500 });
+
+describe('streaming', () => {
+  it('fails over before the first chunk and streams from the next bucket', async () => {
+    const h = harness();
+    const provider = new ScriptedProvider({ a: [fail(quota())], b: [{ ok: 'hi' }] });
+    const chunks = await h.run(collect(h.orchestrator.stream(provider.stream)));
+    expect(chunks).toEqual(['h', 'i']);
+    expect(provider.buckets).toEqual(['a', 'b']);
+    expect(h.handler.resetSessionCalls).toBe(2);
+  });
+
+  it('without textOf the interrupted error keeps the chunks and an empty text', async () => {
+    const h = harness();
+    const stream = h.orchestrator.stream(async function* () {
+      yield 'x';
+      throw new NetworkError('socket hang up');
+    });
+    const error = (await h.rejection(collect(stream))) as StreamInterruptedError;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error.partialOutput).toEqual(['x']);
+    expect(error.partialText).toBe('');
+    expect(error.message).toContain('after 1 chunk(s): socket hang up');
+    expect(error.status).toBeUndefined();
+  });
+
+  it('an abort after output rethrows the abort, not an interruption', async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const stream = h.orchestrator.stream(
+      async function* () {
+        yield 'x';
+        controller.abort();
+        throw new DOMException('aborted', 'AbortError');
+      },
+      { signal: controller.signal },
+    );
+    const error = await h.rejection(collect(stream));
+    expect((error as Error).name).toBe('AbortError');
+    expect(error).not.toBeInstanceOf(StreamInterruptedError);
+  });
+
+  it('the attempt context carries the bucket and a signal for every attempt', async () => {
+    const h = harness();
+    const seen: Array<[number, string | undefined, boolean]> = [];
+    let first = true;
+    const chunks = await h.run(
+      collect(
+        h.orchestrator.stream(async function* ({ attempt, bucket, signal }) {
+          seen.push([attempt, bucket, signal instanceof AbortSignal]);
+          if (first) {
+            first = false;
+            throw quota();
+          }
+          yield 'ok';
+        }),
+      ),
+    );
+    expect(chunks).toEqual(['ok']);
+    expect(seen).toEqual([
+      [1, 'a', true],
+      [2, 'b', true],
+    ]);
+  });
+});
+
+describe('edges', () => {
+  it('works with no event hooks at all (waits, force-refresh, switch, exhaustion)', async () => {
+    const clock = new FakeClock();
+    const handler = new ScriptedFailoverHandler({ buckets: ['a', 'b'], clock });
+    const orchestrator = new RetryOrchestrator({
+      handler,
+      provider: 'anthropic',
+      clock,
+      random: () => 0.5,
+    });
+    const provider = new ScriptedProvider({
+      a: [
+        fail(serverError()),
+        fail(new AuthenticationError('expired', { status: 401 })),
+        fail(quota(1)),
+      ],
+      b: [fail(quota(2))],
+    });
+    const error = await clock
+      .runUntilSettled(orchestrator.execute(provider.request))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AllBucketsExhaustedError);
+    expect(provider.buckets).toEqual(['a', 'a', 'a', 'b']);
+    expect(clock.sleeps).toEqual([2_000]);
+
+    handler.enabled = false;
+    const last = quota(3);
+    const disabled = await clock
+      .runUntilSettled(orchestrator.execute(new ScriptedProvider({ b: [fail(last)] }).request))
+      .catch((e: unknown) => e);
+    expect(disabled).toBe(last);
+  });
+
+  it('an HTTP-date Retry-After is measured against the injected clock', async () => {
+    const h = harness();
+    const at = new Date(h.start + 5_000).toUTCString();
+    const error = new RateLimitError('slow down', { status: 429, headers: { 'retry-after': at } });
+    const provider = new ScriptedProvider({ a: [fail(error)] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
+    expect(h.clock.sleeps).toEqual([5_000]);
+  });
+
+  it('a Retry-After wait does not advance the backoff step', async () => {
+    const h = harness();
+    const rateLimited = new RateLimitError('slow down', { status: 429, retryAfterMs: 1_000 });
+    const provider = new ScriptedProvider({ a: [fail(rateLimited), fail(serverError())] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
+    expect(h.clock.sleeps).toEqual([1_000, 2_000]);
+  });
+
+  it('no handler: retries on the same (unnamed) bucket still end in success', async () => {
+    const h = harness({ handler: null });
+    const provider = new ScriptedProvider({ '(none)': [fail(serverError())] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by (none)');
+    expect(h.clock.sleeps).toEqual([2_000]);
+  });
+
+  it('a handler with no buckets is treated like no handler', async () => {
+    const h = harness({ buckets: [] });
+    const last = quota();
+    const provider = new ScriptedProvider({ '(none)': [fail(last)] });
+    expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(last);
+    expect(h.handler.tryFailoverCalls).toBe(0);
+  });
+
+  it('an abort during a force-refresh rejects with the AbortError, even without a handler', async () => {
+    const controller = new AbortController();
+    const h = harness({
+      handler: null,
+      onAuthError: async () => {
+        controller.abort();
+        throw new Error('refresh interrupted');
+      },
+    });
+    const provider = new ScriptedProvider({
+      '(none)': [fail(new AuthenticationError('expired', { status: 401 }))],
+    });
+    const error = await h.rejection(
+      h.orchestrator.execute(provider.request, { signal: controller.signal }),
+    );
+    expect((error as Error).name).toBe('AbortError');
+  });
+
+  it('streams: a non-retryable error before any chunk is thrown as is', async () => {
+    const h = harness();
+    const bad = new ClientError('bad request', { status: 400 });
+    const error = await h.rejection(
+      collect(
+        h.orchestrator.stream(async function* () {
+          yield* [];
+          throw bad;
+        }),
+      ),
+    );
+    expect(error).toBe(bad);
+  });
+
+  it('streams: the interruption keeps the status of an SDK-shaped error', async () => {
+    const h = harness();
+    const sdkError = Object.assign(new Error('upstream went away'), { status: 503 });
+    const error = (await h.rejection(
+      collect(
+        h.orchestrator.stream(async function* () {
+          yield 'x';
+          throw sdkError;
+        }),
+      ),
+    )) as StreamInterruptedError;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error.status).toBe(503);
+    expect(error.cause).toBe(sdkError);
+    expect(error.message).toBe(
+      'The anthropic stream was interrupted after 1 chunk(s): upstream went away',
+    );
+  });
+});
