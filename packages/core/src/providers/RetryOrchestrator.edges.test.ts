@@ -14,7 +14,10 @@ import {
   StreamInterruptedError,
 } from './errors.js';
 import { collect, fail, harness, ScriptedProvider } from '../../test/retry-fixtures.js';
-import { ScriptedFailoverHandler } from '../../test/scripted-failover-handler.js';
+import {
+  RoundRobinHandler,
+  ScriptedFailoverHandler,
+} from '../../test/scripted-failover-handler.js';
 
 const quota = (n = 0) => new QuotaError(`payment required #${n}`, { status: 402 });
 const serverError = (n = 0) => new ServerError(`upstream #${n}`, { status: 500 });
@@ -197,5 +200,30 @@ describe('edges', () => {
     expect(error.message).toBe(
       'The anthropic stream was interrupted after 1 chunk(s): upstream went away',
     );
+  });
+});
+
+describe('failed force-refresh', () => {
+  it('still respects the switch cap with a handler that never runs out', async () => {
+    const handler = new RoundRobinHandler(['a', 'b']);
+    const h = harness({
+      handler,
+      onAuthError: async () => {
+        throw new Error('invalid_grant');
+      },
+    });
+    const errors = Array.from(
+      { length: 10 },
+      (_, i) => new AuthenticationError(`no #${i}`, { status: 401 }),
+    );
+    let call = 0;
+    const error = await h.rejection(
+      h.orchestrator.execute(async () => {
+        throw errors[call++]!;
+      }),
+    );
+    expect(handler.switchCount).toBe(4);
+    expect(call).toBe(5);
+    expect(error).toBe(errors[4]);
   });
 });

@@ -235,8 +235,16 @@ class RetryRun {
           await this.config.onAuthError?.({ bucket, error: classified, signal: this.signal });
         } catch {
           if (this.signal.aborted) throw abortReason(this.signal);
-          // The token could not be refreshed: this bucket's credential is dead, so fail over now.
-          return this.failover(classified, classified.status, undefined);
+          // The token could not be refreshed: count it as the failure that makes auth fail over,
+          // and decide again (so the switch cap still applies).
+          this.counters = {
+            ...this.counters,
+            consecutiveAuthFailures: this.options.authFailuresBeforeFailover,
+          };
+          return this.perform(
+            decideRetry(classified, this.counters, this.options, this.config.random),
+            classified,
+          );
         }
         return;
       case 'failover':
