@@ -97,7 +97,7 @@ describe('bounds', () => {
     });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 503, retryAfterMs: 60_001 }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 503, retryAfterMs: 60_001 }]);
   });
 
   it('if nothing is usable the error carries the earliest retry time', async () => {
@@ -138,7 +138,9 @@ describe('failover', () => {
     expect(error.lastError).toBe(last);
     expect(error.cause).toBe(last);
     expect(error.isRetryable).toBe(false);
-    expect(h.failovers).toEqual([{ from: 'a', to: undefined, status: 402, outcome: 'exhausted' }]);
+    expect(h.failovers).toStrictEqual([
+      { from: 'a', to: undefined, status: 402, outcome: 'exhausted' },
+    ]);
   });
 
   it('a handler without getLastFailoverReasons still works (reasons {})', async () => {
@@ -171,7 +173,7 @@ describe('failover', () => {
     });
     const result = h.orchestrator.execute(provider.request, { signal: controller.signal });
     await expect(h.run(result)).resolves.toBe('served by b');
-    expect(h.handler.contexts).toEqual([
+    expect(h.handler.contexts).toStrictEqual([
       { triggeringStatus: 429, retryAfterMs: 30_000, interactive: true },
     ]);
     expect(h.handler.signals).toEqual([controller.signal]);
@@ -184,7 +186,7 @@ describe('failover', () => {
     const provider = new ScriptedProvider({ '(none)': [fail(error)] });
     expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(error);
     expect(provider.buckets).toEqual([undefined]);
-    expect(h.failovers).toEqual([
+    expect(h.failovers).toStrictEqual([
       { from: undefined, to: undefined, status: 402, outcome: 'unavailable' },
     ]);
   });
@@ -205,7 +207,9 @@ describe('failover', () => {
     expect(provider.buckets).toEqual(['solo', 'solo', 'solo']);
     expect(h.handler.refreshed).toEqual(['solo']);
     expect(h.handler.switches).toEqual([]);
-    expect(h.failovers).toEqual([{ from: 'solo', to: 'solo', status: 401, outcome: 'switched' }]);
+    expect(h.failovers).toStrictEqual([
+      { from: 'solo', to: 'solo', status: 401, outcome: 'switched' },
+    ]);
   });
 
   it('single bucket that cannot serve: the exhausted error names the only bucket', async () => {

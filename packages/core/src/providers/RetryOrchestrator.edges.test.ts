@@ -227,3 +227,17 @@ describe('failed force-refresh', () => {
     expect(error).toBe(errors[4]);
   });
 });
+
+describe('failover context', () => {
+  it('carries only what is known: an overload without a status fails over with an empty context', async () => {
+    const h = harness();
+    const overloaded = () => ({ message: 'overloaded_error: try again later' });
+    const provider = new ScriptedProvider({
+      a: [fail(overloaded()), fail(overloaded()), fail(overloaded())],
+    });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
+    expect(h.clock.sleeps).toEqual([2_000, 4_000]);
+    expect(h.handler.contexts).toStrictEqual([{}]);
+    expect(h.failovers).toStrictEqual([{ from: 'a', to: 'b', outcome: 'switched' }]);
+  });
+});

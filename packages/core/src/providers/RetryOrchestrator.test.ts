@@ -72,8 +72,8 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'a', 'b']);
     expect(h.clock.sleeps).toEqual([1_000]);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 429, retryAfterMs: 1_000 }]);
-    expect(h.failovers).toEqual([{ from: 'a', to: 'b', status: 429, outcome: 'switched' }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 1_000 }]);
+    expect(h.failovers).toStrictEqual([{ from: 'a', to: 'b', status: 429, outcome: 'switched' }]);
   });
 
   it('429 with Retry-After of 10.001 s fails over at once, the wait becoming the cooldown', async () => {
@@ -82,7 +82,7 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'b']);
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 429, retryAfterMs: 10_001 }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 10_001 }]);
     expect(h.handler.cooldownUntil.get('a')).toBe(h.start + 10_001);
   });
 
@@ -95,7 +95,7 @@ describe('§6 retry table', () => {
     const provider = new ScriptedProvider({ a: [fail(error)] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 429, retryAfterMs: 30_000 }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 30_000 }]);
   });
 
   it.each(['You have reached your usage limit', 'quota exceeded', 'insufficient_quota'])(
@@ -117,7 +117,7 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'b']);
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 402 }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 402 }]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'quota-exhausted' });
   });
 
@@ -140,7 +140,7 @@ describe('§6 retry table', () => {
     const provider = new ScriptedProvider({ a: [fail(rejected()), fail(rejected())] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'a', 'b']);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: status }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: status }]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'expired-refresh-failed' });
   });
 
@@ -155,7 +155,7 @@ describe('§6 retry table', () => {
       'served by b with b-1',
     );
     expect(world.calls).toEqual(['a', 'b']);
-    expect(h.handler.contexts).toEqual([{ triggeringStatus: 401 }]);
+    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 401 }]);
   });
 
   it('without an onAuthError hook a first 401 is still retried once on the same bucket', async () => {
