@@ -591,7 +591,34 @@ describe('special errors', () => {
         },
       },
     );
-    expect(classify(hostile).kind).toBe('unknown');
+    const c = classify(hostile);
+    expect(c.error).toBe(hostile);
+    expect({ ...c, error: null }).toEqual({
+      kind: 'unknown',
+      quotaWording: false,
+      overloaded: false,
+      message: 'unreadable error',
+      error: null,
+    });
+  });
+  it('reports only what is known: no keys for unknown status, code, body or timing', () => {
+    expect(Object.keys(classify(new Error('plain'))).sort()).toEqual([
+      'error',
+      'kind',
+      'message',
+      'overloaded',
+      'quotaWording',
+    ]);
+  });
+  it('exhausted and abort errors carry no wording flags, whatever their message says', () => {
+    const exhausted = new AllBucketsExhaustedError('p', ['a'], undefined, { a: 'quota-exhausted' });
+    expect(classify(exhausted)).toMatchObject({ quotaWording: false, overloaded: false });
+    const abort = new DOMException('quota overloaded_error', 'AbortError');
+    expect(classify(abort)).toMatchObject({
+      kind: 'abort',
+      quotaWording: false,
+      overloaded: false,
+    });
   });
 });
 
