@@ -148,8 +148,15 @@ export class RetryOrchestrator {
     textOf: ((chunk: C) => string) | undefined,
   ): StreamInterruptedError {
     const text = textOf ? chunks.map((chunk) => textOf(chunk)).join('') : '';
+    // A client may already have reported the interruption; name its underlying failure, not its
+    // own "interrupted" sentence, so the message does not say it twice.
+    const inner = failure.error;
+    const reason =
+      inner instanceof StreamInterruptedError && inner.cause instanceof Error
+        ? inner.cause.message
+        : failure.message;
     return new StreamInterruptedError(
-      `The ${this.config.provider} stream was interrupted after ${chunks.length} chunk(s): ${failure.message}`,
+      `The ${this.config.provider} stream was interrupted after ${chunks.length} chunk(s): ${reason}`,
       [...chunks],
       text,
       { provider: this.config.provider, cause: failure.error, status: failure.status },

@@ -117,6 +117,8 @@ describe.each(WIRES)('orchestrated $route client', (wire) => {
     expect(text(chunks)).toBe('one ');
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).partialText).toBe('one ');
+    // The orchestrator's message names the underlying failure once, not the client's wrapper.
+    expect((error as Error).message.match(/interrupted/g)).toHaveLength(1);
     expect(emu.counters.requests).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
