@@ -14,19 +14,7 @@ import {
 } from './errors.js';
 import { headersToRecord, readRateLimitTiming, type HeaderSource } from './retry-after.js';
 
-export type ClassifiedKind =
-  | 'rate-limit'
-  | 'quota'
-  | 'auth'
-  | 'server'
-  | 'network'
-  | 'client'
-  | 'abort'
-  | 'exhausted'
-  | 'stream-interrupted'
-  | 'unknown';
-
-export const CLASSIFIED_KINDS: readonly ClassifiedKind[] = [
+export const CLASSIFIED_KINDS = [
   'rate-limit',
   'quota',
   'auth',
@@ -37,7 +25,9 @@ export const CLASSIFIED_KINDS: readonly ClassifiedKind[] = [
   'exhausted',
   'stream-interrupted',
   'unknown',
-];
+] as const;
+
+export type ClassifiedKind = (typeof CLASSIFIED_KINDS)[number];
 
 export interface ClassifiedProviderError {
   kind: ClassifiedKind;

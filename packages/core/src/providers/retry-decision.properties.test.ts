@@ -2,7 +2,7 @@
 // happen (retrying a 400, sleeping past the limits, retrying after output).
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { ClassifiedKind, ClassifiedProviderError } from './classify.js';
+import { CLASSIFIED_KINDS, type ClassifiedKind, type ClassifiedProviderError } from './classify.js';
 import {
   decideRetry,
   DEFAULT_RETRY_OPTIONS,
@@ -21,20 +21,9 @@ function failure(
   return { kind, quotaWording: false, overloaded: false, message: error.message, error, ...extra };
 }
 
-const KINDS: ClassifiedKind[] = [
-  'rate-limit',
-  'quota',
-  'auth',
-  'server',
-  'network',
-  'client',
-  'abort',
-  'exhausted',
-  'stream-interrupted',
-  'unknown',
-];
+const KINDS = CLASSIFIED_KINDS;
 const optionalMs = fc.option(fc.integer({ min: -1_000, max: 400_000 }), { nil: undefined });
-const failureArb = (kinds: ClassifiedKind[], statuses: number[]) =>
+const failureArb = (kinds: readonly ClassifiedKind[], statuses: number[]) =>
   fc
     .record({
       kind: fc.constantFrom(...kinds),
