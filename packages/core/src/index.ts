@@ -13,5 +13,6 @@ export * from './providers/backoff.js';
 export * from './providers/retry-decision.js';
 export * from './providers/RetryOrchestrator.js';
 export * from './providers/types.js';
+export * from './providers/sdk-client.js';
 export * from './providers/anthropic/AnthropicMessagesClient.js';
 export * from './providers/openai/OpenAIChatClient.js';

@@ -3,55 +3,29 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type Anthropic from '@anthropic-ai/sdk';
-import { systemClock, type Clock } from '../../util/clock.js';
 import {
-  guardProviderStream,
-  type ProviderChunk,
-  type ProviderClient,
-  type ProviderCredential,
-  type ProviderRequest,
-  type ProviderStreamOptions,
-  type ProviderUsage,
+  SDK_TIMEOUT_DISABLED_MS,
+  SdkStreamingClient,
+  type SdkClientOptions,
+} from '../sdk-client.js';
+import type {
+  ProviderChunk,
+  ProviderCredential,
+  ProviderRequest,
+  ProviderUsage,
 } from '../types.js';
 
 /** The Messages API requires max_tokens; used when the request does not set one. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
-/**
- * The SDK arms its timeout with setTimeout, whose delay is a signed 32-bit number (a larger value
- * fires at once). This is the largest delay it accepts, i.e. "no SDK timeout": deadlines come from
- * the caller's AbortSignal.
- */
-export const ANTHROPIC_SDK_TIMEOUT_DISABLED_MS = 2_147_483_647;
-
-export interface AnthropicMessagesClientOptions {
-  /** e.g. `https://api.anthropic.com` (the SDK appends `/v1/messages`). */
-  baseURL: string;
-  /** Sent with every request, e.g. the `anthropic-beta` header that OAuth access tokens need. */
-  defaultHeaders?: Record<string, string>;
+/** `baseURL` e.g. `https://api.anthropic.com` (the SDK appends `/v1/messages`); provider defaults to `anthropic`. */
+export interface AnthropicMessagesClientOptions extends SdkClientOptions {
   /** Used when a request has no maxTokens. */
   defaultMaxTokens?: number;
-  /** The provider name in errors; defaults to `anthropic`. */
-  provider?: string;
-  /** Only read to turn HTTP dates in Retry-After into waits. */
-  clock?: Pick<Clock, 'now'>;
 }
 
-export class AnthropicMessagesClient implements ProviderClient {
-  readonly provider: string;
-  private readonly clock: Pick<Clock, 'now'>;
-
-  constructor(private readonly options: AnthropicMessagesClientOptions) {
-    this.provider = options.provider ?? 'anthropic';
-    this.clock = options.clock ?? systemClock;
-  }
-
-  stream(request: ProviderRequest, options: ProviderStreamOptions): AsyncIterable<ProviderChunk> {
-    const { signal } = options;
-    return guardProviderStream(() => this.events(request, options, signal), {
-      provider: this.provider,
-      signal,
-      clock: this.clock,
-    });
+export class AnthropicMessagesClient extends SdkStreamingClient<AnthropicMessagesClientOptions> {
+  constructor(options: AnthropicMessagesClientOptions) {
+    super(options, 'anthropic');
   }
 
   /** One SDK client per request: the credential changes with the bucket, the rest does not. */
@@ -65,12 +39,12 @@ export class AnthropicMessagesClient implements ProviderClient {
       ...auth,
       baseURL: this.options.baseURL,
       maxRetries: 0,
-      timeout: ANTHROPIC_SDK_TIMEOUT_DISABLED_MS,
+      timeout: SDK_TIMEOUT_DISABLED_MS,
       ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
     });
   }
 
-  private async *events(
+  protected async *events(
     request: ProviderRequest,
     credential: ProviderCredential,
     signal: AbortSignal | undefined,

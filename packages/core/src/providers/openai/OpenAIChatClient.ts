@@ -3,54 +3,30 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type OpenAI from 'openai';
-import { systemClock, type Clock } from '../../util/clock.js';
 import {
-  guardProviderStream,
-  type ProviderChunk,
-  type ProviderClient,
-  type ProviderCredential,
-  type ProviderRequest,
-  type ProviderStreamOptions,
-  type ProviderUsage,
+  SDK_TIMEOUT_DISABLED_MS,
+  SdkStreamingClient,
+  type SdkClientOptions,
+} from '../sdk-client.js';
+import type {
+  ProviderChunk,
+  ProviderCredential,
+  ProviderRequest,
+  ProviderUsage,
 } from '../types.js';
 
-/**
- * The SDK arms its timeout with setTimeout, whose delay is a signed 32-bit number (a larger value
- * fires at once). The largest accepted delay means "no SDK timeout": deadlines come from the signal.
- */
-export const OPENAI_SDK_TIMEOUT_DISABLED_MS = 2_147_483_647;
-
-export interface OpenAIChatClientOptions {
-  /** e.g. `https://api.openai.com/v1` (the SDK appends `/chat/completions`). */
-  baseURL: string;
-  defaultHeaders?: Record<string, string>;
+/** `baseURL` e.g. `https://api.openai.com/v1` (the SDK appends `/chat/completions`); provider defaults to `openai`. */
+export interface OpenAIChatClientOptions extends SdkClientOptions {
   /**
    * Ask for the final usage chunk (`stream_options.include_usage`); some compatible servers reject
    * the field, so it can be turned off. Default true.
    */
   includeUsage?: boolean;
-  /** The provider name in errors; defaults to `openai`. */
-  provider?: string;
-  /** Only read to turn HTTP dates in Retry-After into waits. */
-  clock?: Pick<Clock, 'now'>;
 }
 
-export class OpenAIChatClient implements ProviderClient {
-  readonly provider: string;
-  private readonly clock: Pick<Clock, 'now'>;
-
-  constructor(private readonly options: OpenAIChatClientOptions) {
-    this.provider = options.provider ?? 'openai';
-    this.clock = options.clock ?? systemClock;
-  }
-
-  stream(request: ProviderRequest, options: ProviderStreamOptions): AsyncIterable<ProviderChunk> {
-    const { signal } = options;
-    return guardProviderStream(() => this.events(request, options, signal), {
-      provider: this.provider,
-      signal,
-      clock: this.clock,
-    });
+export class OpenAIChatClient extends SdkStreamingClient<OpenAIChatClientOptions> {
+  constructor(options: OpenAIChatClientOptions) {
+    super(options, 'openai');
   }
 
   /**
@@ -68,12 +44,12 @@ export class OpenAIChatClient implements ProviderClient {
       webhookSecret: null,
       baseURL: this.options.baseURL,
       maxRetries: 0,
-      timeout: OPENAI_SDK_TIMEOUT_DISABLED_MS,
+      timeout: SDK_TIMEOUT_DISABLED_MS,
       ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
     });
   }
 
-  private async *events(
+  protected async *events(
     request: ProviderRequest,
     credential: ProviderCredential,
     signal: AbortSignal | undefined,
