@@ -1,5 +1,6 @@
 // Chooses the token backend from BATON_STORE (keychain | file | auto) and says honestly why: auto
-// uses the OS keychain only when a write/read/delete probe passes within the time limit.
+// uses the OS keychain when a write/read/delete probe passes within the time limit, keeps it (and
+// its LOCKED/DENIED errors) when it is locked or denied, and falls back to files otherwise.
 import { randomBytes } from 'node:crypto';
 import {
   TokenStoreError,
@@ -54,6 +55,9 @@ export function parseStoreChoice(value: string | undefined): StoreChoice {
     `BATON_STORE=${JSON.stringify(value)} is not valid: use one of ${STORE_CHOICES.join(', ')}`,
   );
 }
+
+/** Probe failures that mean the keychain exists but the user has to act (unlock it, allow baton). */
+const USER_MUST_ACT: ReadonlySet<string> = new Set(['LOCKED', 'DENIED']);
 
 let cachedProbe: Promise<ProbeResult> | undefined;
 
@@ -149,6 +153,16 @@ export async function createTokenStore(
     };
   }
   const why = result.error ? `${result.error.code}: ${result.error.message}` : 'probe failed';
+  if (result.error && USER_MUST_ACT.has(result.error.code)) {
+    // A locked or denied keychain still holds the user's tokens: switching to files would make them
+    // look logged out and start logins whose result the keychain would never see. Stay, and let
+    // every read report the lock so the user unlocks it (BEHAVIOR §2, lesson 11).
+    return {
+      store: new KeychainTokenStore({ keychain }),
+      backend: 'keychain',
+      reason: `the OS keychain is there but refused the probe (${why}); ${result.error.remediation}`,
+    };
+  }
   return {
     store: fileStore(),
     backend: 'file',

@@ -114,7 +114,7 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
   KEYCHAIN_TESTS_ENABLED ? 'locked or hanging keychain (real gnome-keyring)' : KEYCHAIN_SKIP_NOTE,
   { timeout: CASE_TIMEOUT_MS },
   () => {
-    it('a locked keyring gives LOCKED on get and save, never null; auto falls back saying why', async () => {
+    it('a locked keyring gives LOCKED on get and save, never null; auto keeps it and says why', async () => {
       await withTempDir('baton-locked-', async (home) => {
         const dataDir = path.join(home, 'data');
         // First session: create the login keyring (unlocked) and store a token.
@@ -155,9 +155,15 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
           expect(saved!.error).toMatchObject({ code: 'LOCKED' });
           expect(listed!.error).toMatchObject({ code: 'LOCKED' });
 
-          const [auto] = await ops({ ...env, BATON_STORE: 'auto' }, [['describe']]);
-          expect(auto).toMatchObject({ ok: true, backend: 'file' });
+          // auto keeps the locked keychain (its tokens are there) and reports the lock on reads,
+          // instead of falling back to files that would make the user look logged out.
+          const [auto, autoGet] = await ops({ ...env, BATON_STORE: 'auto' }, [
+            ['describe'],
+            ['get', 'anthropic', 'work'],
+          ]);
+          expect(auto).toMatchObject({ ok: true, backend: 'keychain' });
           expect(auto!.reason).toMatch(/LOCKED/);
+          expect(autoGet!.error).toMatchObject({ code: 'LOCKED' });
         } finally {
           await locked.stop();
         }
