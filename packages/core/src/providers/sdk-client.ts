@@ -49,6 +49,24 @@ export abstract class SdkStreamingClient<O extends SdkClientOptions> implements 
     });
   }
 
+  /**
+   * The SDK settings both clients must use: no SDK retries and no SDK timeout (the RetryOrchestrator
+   * is the only retry loop and owns the deadline), the base URL and any extra headers.
+   */
+  protected transportOptions(): {
+    baseURL: string;
+    maxRetries: 0;
+    timeout: number;
+    defaultHeaders?: Record<string, string>;
+  } {
+    return {
+      baseURL: this.options.baseURL,
+      maxRetries: 0,
+      timeout: SDK_TIMEOUT_DISABLED_MS,
+      ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
+    };
+  }
+
   /** The wire-specific part: one SDK request, its events mapped onto ProviderChunks. */
   protected abstract events(
     request: ProviderRequest,

@@ -3,11 +3,7 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type Anthropic from '@anthropic-ai/sdk';
-import {
-  SDK_TIMEOUT_DISABLED_MS,
-  SdkStreamingClient,
-  type SdkClientOptions,
-} from '../sdk-client.js';
+import { SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
 import type {
   ProviderChunk,
   ProviderCredential,
@@ -37,10 +33,7 @@ export class AnthropicMessagesClient extends SdkStreamingClient<AnthropicMessage
         : { apiKey: credential.apiKey };
     return new Sdk({
       ...auth,
-      baseURL: this.options.baseURL,
-      maxRetries: 0,
-      timeout: SDK_TIMEOUT_DISABLED_MS,
-      ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
+      ...this.transportOptions(),
     });
   }
 
