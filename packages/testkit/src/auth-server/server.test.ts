@@ -48,17 +48,28 @@ async function introspect(token: string): Promise<Record<string, unknown>> {
   return (await post(server.introspectionEndpoint, { token }, basic)).body;
 }
 
-async function deviceLogin(account: string): Promise<Record<string, unknown>> {
+/** Starts a device authorization; `poll()` makes one token request for its device code. */
+async function startDevice(): Promise<{ userCode: string; poll: () => Promise<Json> }> {
   const start = await post(server.deviceAuthorizationEndpoint, {
     client_id: server.clientId,
     scope: SCOPE,
   });
-  await server.approveDeviceCode(str(start.body.user_code), { account });
-  const token = await post(server.tokenEndpoint, {
-    client_id: server.clientId,
-    grant_type: DEVICE_GRANT,
-    device_code: str(start.body.device_code),
-  });
+  const deviceCode = str(start.body.device_code);
+  return {
+    userCode: str(start.body.user_code),
+    poll: () =>
+      post(server.tokenEndpoint, {
+        client_id: server.clientId,
+        grant_type: DEVICE_GRANT,
+        device_code: deviceCode,
+      }),
+  };
+}
+
+async function deviceLogin(account: string): Promise<Record<string, unknown>> {
+  const { userCode, poll } = await startDevice();
+  await server.approveDeviceCode(userCode, { account });
+  const token = await poll();
   expect(token.status).toBe(200);
   return token.body;
 }
@@ -72,18 +83,9 @@ const refresh = (refreshToken: string): Promise<Json> =>
 
 describe('device authorization grant', () => {
   it('is pending until approved, then issues tokens whose subject is the approving account', async () => {
-    const start = await post(server.deviceAuthorizationEndpoint, {
-      client_id: server.clientId,
-      scope: SCOPE,
-    });
-    const poll = (): Promise<Json> =>
-      post(server.tokenEndpoint, {
-        client_id: server.clientId,
-        grant_type: DEVICE_GRANT,
-        device_code: str(start.body.device_code),
-      });
+    const { userCode, poll } = await startDevice();
     expect((await poll()).body.error).toBe('authorization_pending');
-    await server.approveDeviceCode(str(start.body.user_code), { account: 'alice' });
+    await server.approveDeviceCode(userCode, { account: 'alice' });
     const token = await poll();
     expect(token.status).toBe(200);
     expect(token.body.refresh_token).toEqual(expect.any(String));
@@ -102,20 +104,11 @@ describe('device authorization grant', () => {
   });
 
   it('answers access_denied after the person aborts, and slow_down when switched on', async () => {
-    const start = await post(server.deviceAuthorizationEndpoint, {
-      client_id: server.clientId,
-      scope: SCOPE,
-    });
-    const poll = (): Promise<Json> =>
-      post(server.tokenEndpoint, {
-        client_id: server.clientId,
-        grant_type: DEVICE_GRANT,
-        device_code: str(start.body.device_code),
-      });
+    const { userCode, poll } = await startDevice();
     server.slowDownNextDevicePolls(1);
     expect((await poll()).body.error).toBe('slow_down');
     expect((await poll()).body.error).toBe('authorization_pending');
-    await server.denyDeviceCode(str(start.body.user_code));
+    await server.denyDeviceCode(userCode);
     expect((await poll()).body.error).toBe('access_denied');
   });
 });
