@@ -11,6 +11,7 @@ export default tseslint.config(
       'reports/**',
       '.stryker-tmp/**',
       '**/.turbo/**',
+      'scripts/plan/fixtures/**',
     ],
   },
   js.configs.recommended,
