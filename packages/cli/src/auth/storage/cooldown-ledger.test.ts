@@ -185,6 +185,8 @@ describe('CooldownLedger', () => {
         .flat()
         .sort(),
     );
-    expect(await readdir(locksDir)).toEqual([]);
+    // The lock file stays (deleting it would let two processes lock different inodes); it is empty.
+    expect(await readdir(locksDir)).toEqual(['cooldown-ledger.lock']);
+    expect(await readFile(path.join(locksDir, 'cooldown-ledger.lock'), 'utf8')).toBe('');
   });
 });

@@ -1,8 +1,7 @@
-// Cross-process lock per provider:bucket (BEHAVIOR.md §3): a lock file holding its owner record,
-// created atomically; waiters poll with backoff, take over only from a provably gone owner, and
-// give up after the wait limit naming the provider and bucket.
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+// Cross-process lock per provider:bucket (BEHAVIOR.md §3): the operating system's advisory lock on a
+// lock file in the data dir. The kernel drops it when the holder dies, so there is no staleness
+// guess and no takeover; waiters retry with backoff and give up after the wait limit, naming P/B.
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,18 +14,16 @@ import {
   type RandomSource,
 } from '@baton/core';
 import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../../util/atomic-write.js';
-import { isOwnerGone, ownProcessStartMs } from './process-liveness.js';
+import { loadNativeLock, LOCK_RANGE } from './native-lock.js';
 
 export const LOCK_DEFAULTS = {
   /** Give up waiting after this long. */
   waitMs: 10_000,
-  /** First poll delay; doubles up to maxDelayMs. */
+  /** First retry delay; doubles up to maxDelayMs. */
   initialDelayMs: 100,
   maxDelayMs: 1_000,
   /** Each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
   jitterRatio: 0.1,
-  /** A lock written on another host is honoured this long (its pid cannot be checked from here). */
-  foreignHostCeilingMs: 10 * 60_000,
 } as const;
 
 export interface LockBackoffOptions {
@@ -35,7 +32,7 @@ export interface LockBackoffOptions {
   jitterRatio: number;
 }
 
-/** The wait before poll number `attempt` (0-based): doubling from the initial delay, capped, jittered. */
+/** The wait before retry number `attempt` (0-based): doubling from the initial delay, capped, jittered. */
 export function lockBackoffDelay(
   attempt: number,
   random: RandomSource,
@@ -46,16 +43,15 @@ export function lockBackoffDelay(
   return Math.max(0, Math.round(base * (1 - options.jitterRatio + 2 * options.jitterRatio * r)));
 }
 
+/** Written into the lock file by its holder; read only to name the holder in messages. */
 export const LockRecordSchema = z.object({
   pid: z.number().int(),
   hostname: z.string(),
   startedAt: z.number(),
-  nonce: z.string().min(1),
-  processStartMs: z.number().optional(),
 });
 export type LockRecord = z.output<typeof LockRecordSchema>;
 
-/** Gave up waiting for a live owner. */
+/** Gave up waiting for the holder. */
 export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';
   readonly code = 'LOCK_TIMEOUT' as const;
@@ -75,16 +71,15 @@ export class LockTimeoutError extends Error {
 }
 
 export interface FileLockOptions {
-  /** Directory of the lock files (normally `<dataDir>/locks`). */
+  /** Directory of the lock files (normally `<dataDir>/locks`; must be on a local file system). */
   dir: string;
   clock?: Clock;
   random?: RandomSource;
   hostname?: string;
   waitMs?: number;
-  /** What the owner is doing, for the give-up message ("refreshing", "logging in to"). */
+  /** What the holder is doing, for the give-up message ("refreshing", "logging in to"). */
   verb?: string;
   backoff?: Partial<LockBackoffOptions>;
-  foreignHostCeilingMs?: number;
 }
 
 export interface AcquireOptions {
@@ -95,11 +90,12 @@ export interface AcquireOptions {
 
 export interface LockHandle {
   readonly key: string;
-  readonly nonce: string;
   release(): Promise<void>;
 }
 
 const KEY_PATTERN = /^[A-Za-z0-9._@:-]{1,160}$/;
+/** Never follow a symlink planted at a lock path (0 where the platform has no such flag). */
+const OPEN_FLAGS = fsConstants.O_RDWR | fsConstants.O_CREAT | (fsConstants.O_NOFOLLOW ?? 0);
 
 export class FileLock {
   private readonly dir: string;
@@ -109,7 +105,6 @@ export class FileLock {
   private readonly waitMs: number;
   private readonly verb: string;
   private readonly backoff: LockBackoffOptions;
-  private readonly ceilingMs: number;
 
   constructor(options: FileLockOptions) {
     this.dir = options.dir;
@@ -119,7 +114,6 @@ export class FileLock {
     this.waitMs = options.waitMs ?? LOCK_DEFAULTS.waitMs;
     this.verb = options.verb ?? 'refreshing';
     this.backoff = { ...LOCK_DEFAULTS, ...options.backoff };
-    this.ceilingMs = options.foreignHostCeilingMs ?? LOCK_DEFAULTS.foreignHostCeilingMs;
   }
 
   /** The lock file for a key (`provider:bucket` → `provider~bucket.lock`). */
@@ -146,117 +140,76 @@ export class FileLock {
     const file = this.lockPath(key);
     const waitMs = options.waitMs ?? this.waitMs;
     const started = this.clock.now();
+    throwIfAborted(options.signal);
+    const native = loadNativeLock();
     await ensurePrivateDir(this.dir);
-    let attempt = 0;
-    for (;;) {
-      throwIfAborted(options.signal);
-      const record = await this.newRecord();
-      if (await this.tryCreate(file, record)) return this.handle(key, file, record.nonce);
-      const owner = await readOwner(file);
-      if (owner === 'missing') continue; // released between our attempts: try again at once
-      if (owner === 'corrupt' || (await this.isGone(owner))) {
-        await this.removeStale(file, owner === 'corrupt' ? undefined : owner.nonce, record.nonce);
-        continue;
+    // The file is never deleted: a waiter holding a descriptor of an unlinked file would lock an
+    // inode nobody else sees. One descriptor per attempt; the kernel lock belongs to it.
+    const handle = await fs.open(file, OPEN_FLAGS, PRIVATE_FILE_MODE);
+    try {
+      let attempt = 0;
+      for (;;) {
+        throwIfAborted(options.signal);
+        if (native.tryLock(handle.fd, LOCK_RANGE.offset, LOCK_RANGE.length)) {
+          await this.writeRecord(handle);
+          return this.handle(key, handle);
+        }
+        const waited = this.clock.now() - started;
+        if (waited >= waitMs) {
+          throw new LockTimeoutError(
+            key,
+            waited,
+            await readRecord(handle),
+            options.verb ?? this.verb,
+          );
+        }
+        const delay = Math.min(
+          lockBackoffDelay(attempt++, this.random, this.backoff),
+          waitMs - waited,
+        );
+        await this.clock.sleep(delay, options.signal);
       }
-      const waited = this.clock.now() - started;
-      if (waited >= waitMs) {
-        throw new LockTimeoutError(key, waited, owner, options.verb ?? this.verb);
-      }
-      const delay = Math.min(
-        lockBackoffDelay(attempt++, this.random, this.backoff),
-        waitMs - waited,
-      );
-      await this.clock.sleep(delay, options.signal);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
     }
   }
 
-  private async newRecord(): Promise<LockRecord> {
-    const processStartMs = await ownProcessStartMs();
-    return {
+  private async writeRecord(handle: fs.FileHandle): Promise<void> {
+    const record: LockRecord = {
       pid: process.pid,
       hostname: this.hostname,
       startedAt: this.clock.now(),
-      nonce: randomBytes(12).toString('hex'),
-      ...(processStartMs === undefined ? {} : { processStartMs }),
     };
+    await handle.truncate(0);
+    await handle.write(JSON.stringify(record), 0, 'utf8');
   }
 
-  /** Hard-links a fully written temp file into place: the lock appears whole or not at all. */
-  private async tryCreate(file: string, record: LockRecord): Promise<boolean> {
-    const temp = `${file}.${record.nonce}.tmp`;
-    await fs.writeFile(temp, JSON.stringify(record), { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-    try {
-      await fs.link(temp, file);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    } finally {
-      await fs.rm(temp, { force: true });
-    }
-  }
-
-  private async isGone(owner: LockRecord): Promise<boolean> {
-    if (owner.hostname !== this.hostname)
-      return this.clock.now() - owner.startedAt >= this.ceilingMs;
-    return isOwnerGone(owner);
-  }
-
-  /**
-   * Removes a stale lock without removing a fresh one that replaced it meanwhile: the file is
-   * moved aside first, and put back if it turns out not to be the stale owner's.
-   */
-  private async removeStale(
-    file: string,
-    staleNonce: string | undefined,
-    myNonce: string,
-  ): Promise<void> {
-    const aside = `${file}.stale-${myNonce}`;
-    try {
-      await fs.rename(file, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const moved = await readOwner(aside);
-    const isStale =
-      moved === 'corrupt'
-        ? staleNonce === undefined
-        : moved !== 'missing' && moved.nonce === staleNonce;
-    if (!isStale && moved !== 'missing') {
-      await fs.link(aside, file).catch(() => undefined); // someone took it meanwhile: give it back
-    }
-    await fs.rm(aside, { force: true });
-  }
-
-  private handle(key: string, file: string, nonce: string): LockHandle {
+  private handle(key: string, handle: fs.FileHandle): LockHandle {
     let released = false;
     return {
       key,
-      nonce,
       release: async () => {
         if (released) return;
         released = true;
-        const owner = await readOwner(file);
-        if (owner !== 'missing' && owner !== 'corrupt' && owner.nonce === nonce) {
-          await fs.rm(file, { force: true });
+        try {
+          await handle.truncate(0); // the record names a holder only while there is one
+          loadNativeLock().unlock(handle.fd, LOCK_RANGE.offset, LOCK_RANGE.length);
+        } finally {
+          await handle.close(); // closing drops the lock in any case
         }
       },
     };
   }
 }
 
-async function readOwner(file: string): Promise<LockRecord | 'missing' | 'corrupt'> {
-  let text: string;
+/** The holder's record, for the message only; absent while it is being written or unreadable. */
+async function readRecord(handle: fs.FileHandle): Promise<LockRecord | undefined> {
   try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw error;
-  }
-  try {
-    return LockRecordSchema.parse(JSON.parse(text));
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+    const parsed = LockRecordSchema.safeParse(JSON.parse(buffer.subarray(0, bytesRead).toString()));
+    return parsed.success ? parsed.data : undefined;
   } catch {
-    return 'corrupt';
+    return undefined;
   }
 }

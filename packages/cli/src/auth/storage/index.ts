@@ -6,6 +6,5 @@ export * from './keychain-token-store.js';
 export * from './envelope.js';
 export * from './encrypted-file-token-store.js';
 export * from './create-token-store.js';
-export * from './process-liveness.js';
 export * from './file-lock.js';
 export * from './cooldown-ledger.js';
