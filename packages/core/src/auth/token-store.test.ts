@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FILE_STORE_REMEDIATIONS,
   TOKEN_STORE_ERROR_CODES,
   TOKEN_STORE_REMEDIATIONS,
   TokenStoreError,
@@ -37,6 +38,42 @@ describe('TokenStoreError', () => {
     expect(isTokenStoreError(new Error('x'))).toBe(false);
     expect(new TokenStoreError('DENIED', 'x', { cause: new Error('root') }).cause).toBeInstanceOf(
       Error,
+    );
+  });
+});
+
+describe('TokenStoreError by backend', () => {
+  it('only CORRUPT makes a bucket eligible for a login; KEY_MISMATCH never does', () => {
+    const eligible = TOKEN_STORE_ERROR_CODES.filter(
+      (code) => new TokenStoreError(code, 'x').reauthEligible,
+    );
+    expect(eligible).toEqual(['CORRUPT']);
+    const mismatch = new TokenStoreError('KEY_MISMATCH', 'x', {
+      backend: 'file',
+      provider: 'qwen',
+      bucket: 'b1',
+    });
+    expect(mismatch.reauthEligible).toBe(false);
+    expect(mismatch.remediation).toContain('BATON_STORE_PASSPHRASE');
+    expect(mismatch.remediation).not.toContain('baton auth login');
+    expect(JSON.parse(JSON.stringify(mismatch))).toMatchObject({
+      code: 'KEY_MISMATCH',
+      reauthEligible: false,
+    });
+  });
+
+  it('a file-store error never gives keychain advice', () => {
+    for (const code of TOKEN_STORE_ERROR_CODES) {
+      const error = new TokenStoreError(code, 'x', {
+        backend: 'file',
+        provider: 'qwen',
+        bucket: 'b1',
+      });
+      expect(error.remediation).not.toMatch(/keychain|keyring|Secret Service/i);
+      if (code !== 'CORRUPT') expect(error.remediation).toBe(FILE_STORE_REMEDIATIONS[code]);
+    }
+    expect(new TokenStoreError('DENIED', 'x', { backend: 'keychain' }).remediation).toMatch(
+      /keychain/,
     );
   });
 });

@@ -32,14 +32,21 @@ export const TOKEN_STORE_ERROR_CODES = [
   'DENIED',
   'CORRUPT',
   'TIMEOUT',
+  'KEY_MISMATCH',
 ] as const;
 
 export type TokenStoreErrorCode = (typeof TOKEN_STORE_ERROR_CODES)[number];
 
-/** One line per code telling a person what to do next. */
+/**
+ * Codes after which a login may replace the stored entry. Only CORRUPT: an outage, a lock or a
+ * key mismatch hides a good token, and a login then would overwrite it.
+ */
+export const REAUTH_ELIGIBLE_STORE_CODES: ReadonlySet<TokenStoreErrorCode> = new Set(['CORRUPT']);
+
+/** One line per code telling a person what to do next (keychain and unknown backends). */
 export const TOKEN_STORE_REMEDIATIONS: Readonly<Record<TokenStoreErrorCode, string>> = {
   UNAVAILABLE:
-    'No usable OS keychain: start a Secret Service (e.g. gnome-keyring) or set BATON_STORE=file to use the encrypted file store.',
+    'The OS keychain cannot be reached: start a Secret Service (e.g. gnome-keyring) or check the session bus, then retry; `baton auth migrate-store --to file` moves tokens to encrypted files.',
   LOCKED:
     'The keychain is locked: unlock it (log in to your desktop session or unlock the keyring), then retry.',
   DENIED:
@@ -47,7 +54,24 @@ export const TOKEN_STORE_REMEDIATIONS: Readonly<Record<TokenStoreErrorCode, stri
   CORRUPT:
     'The stored token cannot be read: log in again to replace it (the unreadable entry is kept, not deleted).',
   TIMEOUT:
-    'The keychain did not answer in time: check for a pending unlock prompt, or set BATON_STORE=file.',
+    'The keychain did not answer in time: check for a pending unlock prompt or a stuck keyring daemon, then retry.',
+  KEY_MISMATCH:
+    'The stored token was encrypted with a different key: use the key or passphrase it was written with; logging in again is not needed.',
+};
+
+/** The same for the encrypted-file store: never keychain advice for a file problem. */
+export const FILE_STORE_REMEDIATIONS: Readonly<Record<TokenStoreErrorCode, string>> = {
+  UNAVAILABLE:
+    'The token files cannot be used: check that the baton data dir (BATON_DATA_DIR) is on a local disk and writable, then retry.',
+  LOCKED: 'The token file is in use by another program: close it, then retry.',
+  DENIED:
+    'The token files are not accessible: make the baton data dir and its files yours (dir 0700, files 0600), then retry.',
+  CORRUPT:
+    'The token file cannot be read: log in again to replace it (the unreadable file is kept, not deleted).',
+  TIMEOUT:
+    'The token file store did not answer in time: check the disk holding the data dir, then retry.',
+  KEY_MISMATCH:
+    'The token files were encrypted with a different key: set BATON_STORE_PASSPHRASE to the passphrase they were written with (or unset it if they were written with the key file), or restore the store.key file; logging in again is not needed.',
 };
 
 export interface TokenStoreErrorOptions {
@@ -70,11 +94,14 @@ export class TokenStoreError extends Error {
   readonly provider?: string;
   readonly bucket?: string;
   readonly backend?: StoreBackend;
+  /** Whether a login may replace the entry (only for CORRUPT; never for KEY_MISMATCH or outages). */
+  readonly reauthEligible: boolean;
 
   constructor(code: TokenStoreErrorCode, message: string, options: TokenStoreErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.remediation = options.remediation ?? defaultRemediation(code, options);
+    this.reauthEligible = REAUTH_ELIGIBLE_STORE_CODES.has(code);
     if (options.provider !== undefined) this.provider = options.provider;
     if (options.bucket !== undefined) this.bucket = options.bucket;
     if (options.backend !== undefined) this.backend = options.backend;
@@ -89,15 +116,18 @@ export class TokenStoreError extends Error {
       provider: this.provider,
       bucket: this.bucket,
       backend: this.backend,
+      reauthEligible: this.reauthEligible,
     };
   }
 }
 
 function defaultRemediation(code: TokenStoreErrorCode, options: TokenStoreErrorOptions): string {
+  const table = options.backend === 'file' ? FILE_STORE_REMEDIATIONS : TOKEN_STORE_REMEDIATIONS;
   if (code === 'CORRUPT' && options.provider !== undefined && options.bucket !== undefined) {
-    return `The stored token cannot be read: run \`baton auth login ${options.provider} --bucket ${options.bucket}\` to replace it (the unreadable entry is kept, not deleted).`;
+    const what = options.backend === 'file' ? 'file' : 'entry';
+    return `The stored token cannot be read: run \`baton auth login ${options.provider} --bucket ${options.bucket}\` to replace it (the unreadable ${what} is kept, not deleted).`;
   }
-  return TOKEN_STORE_REMEDIATIONS[code];
+  return table[code];
 }
 
 export function isTokenStoreError(
