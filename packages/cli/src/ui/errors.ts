@@ -1,0 +1,120 @@
+// How a failure reaches the person: one sentence saying what went wrong, one line with the next
+// action, exit code 1 (failure) or 2 (usage); the stack and cause chain only with --debug.
+import {
+  AllBucketsExhaustedError,
+  InvalidNameError,
+  TokenStoreError,
+  isAbortError,
+} from '@baton/core';
+import { JsonFileError } from '../util/atomic-write.js';
+import { redactText } from './redact.js';
+import type { Output } from './output.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export type ExitCode = typeof EXIT_OK | typeof EXIT_FAILURE | typeof EXIT_USAGE;
+
+export interface CliErrorOptions {
+  /** The next thing the person should do, as a command or a short instruction. */
+  next?: string;
+  exitCode?: ExitCode;
+  cause?: unknown;
+}
+
+/** A failure a command anticipated: its message is already the sentence a person reads. */
+export class CliError extends Error {
+  override readonly name: string = 'CliError';
+  readonly next?: string;
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, options: CliErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.next !== undefined) this.next = options.next;
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** Bad input on the command line: exit code 2. */
+export class UsageError extends CliError {
+  override readonly name = 'UsageError';
+  constructor(message: string, options: Omit<CliErrorOptions, 'exitCode'> = {}) {
+    super(message, { ...options, exitCode: EXIT_USAGE });
+  }
+}
+
+export interface DescribedError {
+  message: string;
+  next?: string;
+  exitCode: ExitCode;
+}
+
+const HOW_TO_DEBUG = 'run the command again with --debug for details';
+
+/** Maps any thrown value to the sentence, the next action and the exit code. */
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof CliError) {
+    return { message: error.message, exitCode: error.exitCode, ...withNext(error.next) };
+  }
+  if (error instanceof InvalidNameError) {
+    return {
+      message: error.message,
+      exitCode: EXIT_USAGE,
+      next: `choose a ${error.kind} name that fits the rule`,
+    };
+  }
+  if (error instanceof JsonFileError) {
+    return {
+      message: error.message,
+      exitCode: EXIT_FAILURE,
+      next: `fix ${error.filePath} by hand or delete it (baton never overwrites a file it cannot read)`,
+    };
+  }
+  if (error instanceof TokenStoreError) {
+    return { message: error.message, exitCode: EXIT_FAILURE, next: error.remediation };
+  }
+  if (error instanceof AllBucketsExhaustedError) {
+    // Its message already ends with a "Next:" line built from the per-bucket reasons.
+    return { message: error.message, exitCode: EXIT_FAILURE };
+  }
+  if (isAbortError(error)) {
+    return { message: 'cancelled', exitCode: EXIT_FAILURE };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, exitCode: EXIT_FAILURE, next: HOW_TO_DEBUG };
+}
+
+function withNext(next: string | undefined): { next?: string } {
+  return next === undefined ? {} : { next };
+}
+
+/** Prints the error on stderr and returns the exit code. */
+export function reportError(error: unknown, out: Output, debug: boolean): ExitCode {
+  const described = describeError(error);
+  out.failure(redactText(described.message));
+  if (described.next) out.info(`  Next: ${redactText(described.next)}`);
+  if (debug) {
+    for (const line of debugChain(error)) out.info(out.colors.dim(redactText(line)));
+  }
+  return described.exitCode;
+}
+
+/** The stack of the error and of every `cause` below it. */
+export function debugChain(error: unknown): string[] {
+  const lines: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 8; depth += 1) {
+    if (current instanceof Error) {
+      lines.push(
+        depth === 0
+          ? (current.stack ?? current.message)
+          : `caused by: ${current.stack ?? current.message}`,
+      );
+      current = current.cause;
+    } else {
+      lines.push(`caused by: ${JSON.stringify(current) ?? typeof current}`);
+      break;
+    }
+  }
+  return lines;
+}
