@@ -47,10 +47,10 @@ export class ScriptedProvider {
   };
 
   /** The same script as a stream: a successful answer is streamed as one chunk per character. */
-  readonly stream = ({ attempt, bucket }: AttemptContext): AsyncIterable<string> => {
+  readonly stream = (context: AttemptContext): AsyncIterable<string> => {
     const request = this.request;
     return (async function* () {
-      const body = await request({ attempt, bucket, signal: new AbortController().signal });
+      const body = await request(context);
       for (const ch of body) yield ch;
     })();
   };

@@ -45,6 +45,8 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
   readonly signals: Array<AbortSignal | undefined> = [];
   tryFailoverCalls = 0;
   resetSessionCalls = 0;
+  /** Buckets the engine reported a success on, in order. */
+  readonly successes: string[] = [];
   private reasons: Record<string, BucketFailureReason> = {};
   private details: Record<string, BucketFailureDetail> = {};
   private readonly clock: Pick<Clock, 'now'>;
@@ -82,6 +84,11 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
     this.current = this.buckets[0];
   }
 
+  bucketSucceeded(bucket: string): void {
+    this.successes.push(bucket);
+    this.cooldownUntil.delete(bucket);
+  }
+
   getLastFailoverReasons(): Record<string, BucketFailureReason> {
     return { ...this.reasons };
   }
@@ -104,10 +111,21 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
     // Pass 1: the triggering bucket.
     if (triggering !== undefined) {
       const status = context.triggeringStatus;
-      if (status === 429 || status === 402) {
-        const retryAt = now + (context.retryAfterMs ?? GUESSED_COOLDOWN_MS);
+      const outOfQuota =
+        status === 429 ||
+        status === 402 ||
+        context.trigger === 'quota' ||
+        context.trigger === 'rate-limit';
+      if (context.trigger === 'refused') {
+        this.record(triggering, { reason: 'refused', ...(status ? { status } : {}) });
+      } else if (outOfQuota) {
+        const retryAt = context.retryAt ?? now + GUESSED_COOLDOWN_MS;
         this.cooldownUntil.set(triggering, retryAt);
-        this.record(triggering, { reason: 'quota-exhausted', status, retryAt });
+        this.record(triggering, {
+          reason: 'quota-exhausted',
+          ...(status ? { status } : {}),
+          retryAt,
+        });
       } else if (this.unusable.has(triggering)) {
         this.record(triggering, { reason: this.unusable.get(triggering)! });
       } else if (this.expired.has(triggering)) {
@@ -117,7 +135,11 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
       } else if (status === 401 || status === 403) {
         this.record(triggering, { reason: 'expired-refresh-failed', status });
       } else {
-        this.record(triggering, { reason: 'skipped', ...(status ? { status } : {}) });
+        this.record(triggering, {
+          reason: 'skipped',
+          ...(status ? { status } : {}),
+          ...(context.retryAt === undefined ? {} : { retryAt: context.retryAt }),
+        });
       }
       this.tried.add(triggering);
     }

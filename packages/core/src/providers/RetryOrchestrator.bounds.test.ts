@@ -97,7 +97,15 @@ describe('bounds', () => {
     });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 503, retryAfterMs: 60_001 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      {
+        triggeringStatus: 503,
+        retryAfterMs: 60_001,
+        retryAt: h.start + 60_001,
+        trigger: 'long-wait',
+        message: 'maintenance',
+      },
+    ]);
   });
 
   it('if nothing is usable the error carries the earliest retry time', async () => {
@@ -161,7 +169,7 @@ describe('failover', () => {
     expect(error.message).toContain('  - b');
   });
 
-  it('passes triggering status, Retry-After, the caller signal and interactive to tryFailover', async () => {
+  it('passes trigger, status, Retry-After, its absolute time, the provider message, the caller signal and interactive to tryFailover', async () => {
     const h = harness({
       buckets: ['a', 'b'],
       interactive: true,
@@ -174,7 +182,14 @@ describe('failover', () => {
     const result = h.orchestrator.execute(provider.request, { signal: controller.signal });
     await expect(h.run(result)).resolves.toBe('served by b');
     expect(h.handler.contexts).toStrictEqual([
-      { triggeringStatus: 429, retryAfterMs: 30_000, interactive: true },
+      {
+        triggeringStatus: 429,
+        retryAfterMs: 30_000,
+        retryAt: h.start + 30_000,
+        trigger: 'quota',
+        message: 'usage limit reached',
+        interactive: true,
+      },
     ]);
     expect(h.handler.signals).toEqual([controller.signal]);
     expect(h.handler.logins).toEqual(['b']);

@@ -229,7 +229,7 @@ describe('failed force-refresh', () => {
 });
 
 describe('failover context', () => {
-  it('carries only what is known: an overload without a status fails over with an empty context', async () => {
+  it('carries only what is known: an overload without a status has no status, wait or retry time', async () => {
     const h = harness();
     const overloaded = () => ({ message: 'overloaded_error: try again later' });
     const provider = new ScriptedProvider({
@@ -237,7 +237,70 @@ describe('failover context', () => {
     });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([2_000, 4_000]);
-    expect(h.handler.contexts).toStrictEqual([{}]);
+    expect(h.handler.contexts).toStrictEqual([
+      { trigger: 'server', message: 'overloaded_error: try again later' },
+    ]);
     expect(h.failovers).toStrictEqual([{ from: 'a', to: 'b', outcome: 'switched' }]);
+  });
+});
+
+describe('contract with the failover handler and the credential source', () => {
+  it('tells the handler which bucket served, once per successful request (execute and stream)', async () => {
+    const h = harness({ world: { cooldownUntil: { a: 0 } } });
+    const provider = new ScriptedProvider({ a: [fail(quota())], b: [{ ok: 'x' }, { ok: 'y' }] });
+    await h.run(h.orchestrator.execute(provider.request));
+    await h.run(collect(h.orchestrator.stream(provider.stream)));
+    expect(h.handler.successes).toEqual(['b', 'b']);
+  });
+
+  it('a handler whose success hook throws still returns the answer', async () => {
+    const h = harness();
+    h.handler.bucketSucceeded = () => {
+      throw new Error('ledger is read-only');
+    };
+    const provider = new ScriptedProvider({ a: [{ ok: 'answer' }] });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('answer');
+  });
+
+  it('the auth-error event carries the access token the failed attempt reported, and only that one', async () => {
+    const seen: Array<string | undefined> = [];
+    const h = harness({
+      onAuthError: async (event) => {
+        seen.push(event.accessToken);
+      },
+    });
+    let call = 0;
+    const result = h.orchestrator.execute(async (attempt) => {
+      call += 1;
+      if (call === 1) attempt.reportCredential('access-token-one');
+      if (call === 1 || call === 3) throw new AuthenticationError('expired', { status: 401 });
+      if (call === 2) throw serverError(2);
+      return 'ok';
+    });
+    // Attempt 3 reported no token, so its event must not reuse attempt 1's.
+    await expect(h.run(result)).resolves.toBe('ok');
+    expect(seen).toEqual(['access-token-one', undefined]);
+  });
+
+  it('a refusal by policy fails over at once with trigger refused, no refresh', async () => {
+    const refreshed: string[] = [];
+    const h = harness({
+      onAuthError: async (event) => {
+        refreshed.push(event.bucket ?? '');
+      },
+    });
+    const provider = new ScriptedProvider({
+      a: [
+        fail({
+          status: 403,
+          message:
+            'This credential is only authorized for use with Claude Code and cannot be used for other API requests.',
+        }),
+      ],
+    });
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
+    expect(refreshed).toEqual([]);
+    expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'refused' });
+    expect(h.handler.contexts[0]?.trigger).toBe('refused');
   });
 });

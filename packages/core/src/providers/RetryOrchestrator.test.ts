@@ -72,7 +72,15 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'a', 'b']);
     expect(h.clock.sleeps).toEqual([1_000]);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 1_000 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      {
+        triggeringStatus: 429,
+        retryAfterMs: 1_000,
+        retryAt: h.start + 2_000,
+        trigger: 'rate-limit',
+        message: 'rate limited, slow down',
+      },
+    ]);
     expect(h.failovers).toStrictEqual([{ from: 'a', to: 'b', status: 429, outcome: 'switched' }]);
   });
 
@@ -82,7 +90,15 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'b']);
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 10_001 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      {
+        triggeringStatus: 429,
+        retryAfterMs: 10_001,
+        retryAt: h.start + 10_001,
+        trigger: 'rate-limit',
+        message: 'rate limited, slow down',
+      },
+    ]);
     expect(h.handler.cooldownUntil.get('a')).toBe(h.start + 10_001);
   });
 
@@ -95,7 +111,15 @@ describe('§6 retry table', () => {
     const provider = new ScriptedProvider({ a: [fail(error)] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 429, retryAfterMs: 30_000 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      {
+        triggeringStatus: 429,
+        retryAfterMs: 30_000,
+        retryAt: h.start + 30_000,
+        trigger: 'rate-limit',
+        message: 'rate limited',
+      },
+    ]);
   });
 
   it.each(['You have reached your usage limit', 'quota exceeded', 'insufficient_quota'])(
@@ -117,7 +141,9 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'b']);
     expect(h.clock.sleeps).toEqual([]);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 402 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      { triggeringStatus: 402, trigger: 'quota', message: 'payment required' },
+    ]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'quota-exhausted' });
   });
 
@@ -140,7 +166,9 @@ describe('§6 retry table', () => {
     const provider = new ScriptedProvider({ a: [fail(rejected()), fail(rejected())] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'a', 'b']);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: status }]);
+    expect(h.handler.contexts).toStrictEqual([
+      { triggeringStatus: status, trigger: 'auth', message: 'token revoked' },
+    ]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'expired-refresh-failed' });
   });
 
@@ -155,7 +183,9 @@ describe('§6 retry table', () => {
       'served by b with b-1',
     );
     expect(world.calls).toEqual(['a', 'b']);
-    expect(h.handler.contexts).toStrictEqual([{ triggeringStatus: 401 }]);
+    expect(h.handler.contexts).toStrictEqual([
+      { triggeringStatus: 401, trigger: 'auth', message: 'invalid bearer token' },
+    ]);
   });
 
   it('without an onAuthError hook a first 401 is still retried once on the same bucket', async () => {

@@ -2,7 +2,11 @@
 // asks decideRetry what to do, and executes that action (wait, force-refresh, failover or throw).
 import type { BucketFailoverHandler, FailoverContext } from '../config/failover.js';
 import { abortReason, throwIfAborted, type Clock, type RandomSource } from '../util/clock.js';
-import { classifyProviderError, type ClassifiedProviderError } from './classify.js';
+import {
+  classifyProviderError,
+  providerMessage,
+  type ClassifiedProviderError,
+} from './classify.js';
 import { AllBucketsExhaustedError, StreamInterruptedError } from './errors.js';
 import {
   countFailure,
@@ -23,6 +27,11 @@ export interface AttemptContext {
   /** The bucket the attempt must use (the handler's current bucket), if there is a handler. */
   bucket: string | undefined;
   signal: AbortSignal;
+  /**
+   * Tells the engine which access token this attempt sends, so that a 401/403 force-refresh can
+   * skip the refresh when the stored token has already changed (another process refreshed it).
+   */
+  reportCredential(accessToken: string): void;
 }
 
 export interface WaitEvent {
@@ -52,6 +61,8 @@ export interface AuthErrorEvent {
   bucket: string | undefined;
   error: ClassifiedProviderError;
   signal: AbortSignal;
+  /** The access token the failed attempt sent, when the attempt reported it. */
+  accessToken?: string;
 }
 
 export interface RetryOrchestratorOptions {
@@ -96,7 +107,7 @@ export class RetryOrchestrator {
       const context = run.nextAttempt();
       try {
         const result = await request(context);
-        run.succeeded();
+        await run.succeeded();
         return result;
       } catch (error) {
         await run.recover(error);
@@ -121,7 +132,7 @@ export class RetryOrchestrator {
           delivered.push(chunk);
           yield chunk;
         }
-        run.succeeded();
+        await run.succeeded();
         return;
       } catch (error) {
         if (delivered.length > 0) run.markOutputYielded();
@@ -169,6 +180,8 @@ class RetryRun {
   private counters: RetryCounters;
   private readonly deadline: number;
   private attemptNumber = 0;
+  /** The access token the current attempt reported sending. */
+  private accessToken: string | undefined;
   /** The failure that ended the request after output had already reached the caller. */
   private interruptedBy: ClassifiedProviderError | undefined;
 
@@ -184,11 +197,29 @@ class RetryRun {
   nextAttempt(): AttemptContext {
     throwIfAborted(this.signal);
     this.attemptNumber += 1;
-    return { attempt: this.attemptNumber, bucket: this.currentBucket(), signal: this.signal };
+    this.accessToken = undefined;
+    return {
+      attempt: this.attemptNumber,
+      bucket: this.currentBucket(),
+      signal: this.signal,
+      reportCredential: (accessToken) => {
+        this.accessToken = accessToken;
+      },
+    };
   }
 
-  succeeded(): void {
-    this.config.handler?.resetSession();
+  /** Clears the tried set and tells the handler the bucket served (its cooldown is over). */
+  async succeeded(): Promise<void> {
+    const handler = this.config.handler;
+    if (!handler) return;
+    handler.resetSession();
+    const bucket = handler.getCurrentBucket();
+    if (bucket === undefined || !handler.bucketSucceeded) return;
+    try {
+      await handler.bucketSucceeded(bucket);
+    } catch {
+      // Forgetting a cooldown is housekeeping: the answer already arrived and must not be lost.
+    }
   }
 
   markOutputYielded(): void {
@@ -239,7 +270,12 @@ class RetryRun {
           error: classified,
         });
         try {
-          await this.config.onAuthError?.({ bucket, error: classified, signal: this.signal });
+          await this.config.onAuthError?.({
+            bucket,
+            error: classified,
+            signal: this.signal,
+            ...(this.accessToken === undefined ? {} : { accessToken: this.accessToken }),
+          });
         } catch {
           if (this.signal.aborted) throw abortReason(this.signal);
           // The token could not be refreshed: count it as the failure that makes auth fail over,
@@ -255,15 +291,15 @@ class RetryRun {
         }
         return;
       case 'failover':
-        return this.failover(classified, action.status, action.retryAfterMs);
+        return this.failover(classified, action);
     }
   }
 
   private async failover(
     classified: ClassifiedProviderError,
-    status: number | undefined,
-    retryAfterMs: number | undefined,
+    action: Extract<RetryAction, { type: 'failover' }>,
   ): Promise<void> {
+    const { status, retryAfterMs, trigger } = action;
     const handler = this.config.handler;
     const from = this.currentBucket();
     const statusField = status === undefined ? {} : { status };
@@ -271,10 +307,16 @@ class RetryRun {
       this.config.onFailover?.({ from, to: undefined, ...statusField, outcome: 'unavailable' });
       throw classified.error;
     }
+    const message = providerMessage(classified);
     const context: FailoverContext = {
       signal: this.signal,
+      trigger,
       ...(status === undefined ? {} : { triggeringStatus: status }),
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(retryAfterMs === undefined
+        ? {}
+        : { retryAfterMs, retryAt: this.config.clock.now() + retryAfterMs }),
+      ...(classified.billingWording ? { billing: true } : {}),
+      ...(message === undefined ? {} : { message }),
       ...(this.config.interactive === undefined ? {} : { interactive: this.config.interactive }),
     };
     const ready = await handler.tryFailover(context);

@@ -237,7 +237,7 @@ describe('real SDK errors over HTTP', () => {
     expect(classify(error)).toMatchObject({ kind: 'auth', status: 403 });
   });
 
-  it('Anthropic 400 credit balance: quota wording but 400 stays client', async () => {
+  it('Anthropic 400 credit balance is quota (the account is out, not the request wrong)', async () => {
     const error = await anthropicError('a400', {
       status: 400,
       body: anthropicBody(
@@ -245,7 +245,23 @@ describe('real SDK errors over HTTP', () => {
         'Your credit balance is too low to access the Anthropic API.',
       ),
     });
-    expect(classify(error)).toMatchObject({ kind: 'client', status: 400, quotaWording: true });
+    expect(classify(error)).toMatchObject({
+      kind: 'quota',
+      status: 400,
+      quotaWording: true,
+      billingWording: true,
+    });
+  });
+
+  it('Anthropic 403 "only authorized for use with Claude Code" is refused by policy', async () => {
+    const error = await anthropicError('a403refused', {
+      status: 403,
+      body: anthropicBody(
+        'permission_error',
+        'This credential is only authorized for use with Claude Code and cannot be used for other API requests.',
+      ),
+    });
+    expect(classify(error)).toMatchObject({ kind: 'refused', status: 403 });
   });
 
   it('OpenAI 404 → client; 500 → server, not overloaded', async () => {

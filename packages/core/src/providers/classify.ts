@@ -5,6 +5,7 @@ import {
   AllBucketsExhaustedError,
   AuthenticationError,
   ClientError,
+  CredentialRefusedError,
   NetworkError,
   ProviderError,
   QuotaError,
@@ -18,6 +19,7 @@ export const CLASSIFIED_KINDS = [
   'rate-limit',
   'quota',
   'auth',
+  'refused',
   'server',
   'network',
   'client',
@@ -38,6 +40,8 @@ export interface ClassifiedProviderError {
   resetAfterMs?: number;
   /** The body or message says the account's quota / usage limit is spent. */
   quotaWording: boolean;
+  /** Credit balance, billing or spend-limit wording (a subset of quotaWording). */
+  billingWording?: boolean;
   /** 529 or Anthropic `overloaded_error`. */
   overloaded: boolean;
   /** ECONNRESET, ETIMEDOUT, EAI_AGAIN, UND_ERR_SOCKET, ... */
@@ -86,8 +90,19 @@ const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
   'APIConnectionError',
   'APIConnectionTimeoutError',
 ]);
-/** `usage limit`, `quota` (which also covers OpenAI's `insufficient_quota`), `credit balance`. */
-const QUOTA_WORDING = /usage limit|quota|credit balance/i;
+/**
+ * `usage limit`, `quota` (which also covers OpenAI's `insufficient_quota`), `credit balance`,
+ * billing and spend limits: the account (not the request) is out.
+ */
+const QUOTA_WORDING = /usage limit|quota|credit balance|billing|spend limit/i;
+/** Credit and billing limits: no timer resets them (a guessed cooldown is long). */
+const BILLING_WORDING = /credit balance|billing|spend limit/i;
+/**
+ * A provider refusing this kind of credential by policy (PROVIDERS.md, Anthropic "Policy"): "This
+ * credential is only authorized for use with Claude Code and cannot be used for other API requests."
+ */
+const REFUSAL_WORDING = /only authorized for use with|cannot be used for other api requests/i;
+const STATUS_BAD_REQUEST = 400;
 const OVERLOADED_WORDING = /overloaded_error/i;
 const STATUS_PAYMENT_REQUIRED = 402;
 const STATUS_TOO_MANY_REQUESTS = 429;
@@ -248,10 +263,20 @@ function isAbort(error: unknown): boolean {
   return prop(error, 'code') === 'ABORT_ERR';
 }
 
-function kindFromStatus(status: number | undefined, quotaWording: boolean): ClassifiedKind {
+function kindFromStatus(
+  status: number | undefined,
+  quotaWording: boolean,
+  refusalWording: boolean,
+): ClassifiedKind {
   if (status === undefined) return 'unknown';
   if (status === STATUS_PAYMENT_REQUIRED) return 'quota';
   if (status === STATUS_TOO_MANY_REQUESTS) return quotaWording ? 'quota' : 'rate-limit';
+  const refusable =
+    status === STATUS_BAD_REQUEST || status === STATUS_UNAUTHORIZED || status === STATUS_FORBIDDEN;
+  if (refusable && refusalWording) return 'refused';
+  // A 400/403 about credit, billing or quota is the account running out, not a bad request or credential.
+  if ((status === STATUS_BAD_REQUEST || status === STATUS_FORBIDDEN) && quotaWording)
+    return 'quota';
   if (status === STATUS_UNAUTHORIZED || status === STATUS_FORBIDDEN) return 'auth';
   if (status >= SERVER_ERROR_MIN && status <= SERVER_ERROR_MAX) return 'server';
   if (status >= CLIENT_ERROR_MIN && status < SERVER_ERROR_MIN) return 'client';
@@ -271,6 +296,8 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   const providerCode = readProviderCode(error);
   const wording = [message, body ?? '', providerCode ?? ''].join('\n');
   const quotaWording = QUOTA_WORDING.test(wording);
+  const billingWording = BILLING_WORDING.test(wording);
+  const refusalWording = REFUSAL_WORDING.test(wording);
   const overloaded = status === STATUS_OVERLOADED || OVERLOADED_WORDING.test(wording);
   const net = readNetwork(error);
 
@@ -282,7 +309,7 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   if (error instanceof ProviderError) kind = error.kind;
   else if (overloaded) kind = 'server';
   else {
-    kind = kindFromStatus(status, quotaWording);
+    kind = kindFromStatus(status, quotaWording, refusalWording);
     if (kind === 'unknown' && net.network) kind = 'network';
   }
 
@@ -292,6 +319,7 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
     ...base,
     kind,
     quotaWording,
+    ...(billingWording ? { billingWording } : {}),
     overloaded,
     ...(status !== undefined ? { status } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
@@ -325,6 +353,7 @@ const PROVIDER_ERROR_CLASSES: Partial<Record<ClassifiedKind, ProviderErrorClass>
   'rate-limit': RateLimitError,
   quota: QuotaError,
   auth: AuthenticationError,
+  refused: CredentialRefusedError,
   server: ServerError,
   network: NetworkError,
   client: ClientError,
@@ -359,4 +388,43 @@ export function toProviderError(error: unknown, options: ToProviderErrorOptions 
     ...(options.provider !== undefined ? { provider: options.provider } : {}),
   };
   return new ErrorClass(c.message, init);
+}
+
+/** Longest provider message carried into failover reasons and the exhausted error. */
+export const MAX_PROVIDER_MESSAGE_CHARS = 300;
+/** The SDKs prefix their message with the status and the raw body: `429 {"type":"error",…}`. */
+const SDK_STATUS_PREFIX = /^\d{3}\s+[[{]/;
+
+function messageInBody(body: string | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  // Google's OpenAI-compatible endpoint wraps its error object in an array.
+  const root = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
+  for (const candidate of [prop(prop(root, 'error'), 'message'), prop(root, 'message')]) {
+    const text = str(candidate)?.trim();
+    if (text) return text;
+  }
+  return undefined;
+}
+
+/**
+ * The provider's own words about a failure, on one line and capped: the `message` of the error body
+ * when there is one, else the error's message unless it is the SDK's `429 {…}` rendering of the body.
+ */
+export function providerMessage(classified: ClassifiedProviderError): string | undefined {
+  const raw =
+    messageInBody(classified.body) ??
+    (SDK_STATUS_PREFIX.test(classified.message) || classified.message === UNREADABLE
+      ? undefined
+      : classified.message);
+  const text = raw?.replace(/\s+/g, ' ').trim();
+  if (!text) return undefined;
+  return text.length > MAX_PROVIDER_MESSAGE_CHARS
+    ? `${text.slice(0, MAX_PROVIDER_MESSAGE_CHARS - 1)}…`
+    : text;
 }

@@ -163,7 +163,7 @@ describe('AllBucketsExhaustedError', () => {
     expect(only.message.split('\n').at(-1)).toBe('Next: unlock the keychain.');
   });
 
-  it('earliestRetryAt is the smallest retryAt among quota-exhausted details only', () => {
+  it('earliestRetryAt is the smallest finite retryAt of any bucket (quota resets and long waits alike)', () => {
     const error = new AllBucketsExhaustedError(
       'anthropic',
       ['a', 'b', 'c', 'd'],
@@ -174,9 +174,10 @@ describe('AllBucketsExhaustedError', () => {
         b: { reason: 'quota-exhausted', retryAt: 3000 },
         c: { reason: 'skipped', retryAt: 1000 },
         d: { reason: 'quota-exhausted', retryAt: Number.NaN },
+        e: { reason: 'no-token' },
       },
     );
-    expect(error.earliestRetryAt).toBe(3000);
+    expect(error.earliestRetryAt).toBe(1000);
   });
 
   test.prop([
@@ -190,10 +191,10 @@ describe('AllBucketsExhaustedError', () => {
         { requiredKeys: ['reason'] },
       ),
     ),
-  ])('earliestRetryAt = min retryAt of quota-exhausted details (property)', (details) => {
+  ])('earliestRetryAt = min retryAt of all details (property)', (details) => {
     const error = new AllBucketsExhaustedError('p', Object.keys(details), undefined, {}, details);
     const retryAts = Object.values(details)
-      .filter((d) => d.reason === 'quota-exhausted' && d.retryAt !== undefined)
+      .filter((d) => d.retryAt !== undefined)
       .map((d) => d.retryAt!);
     expect(error.earliestRetryAt).toBe(retryAts.length ? Math.min(...retryAts) : undefined);
   });

@@ -7,6 +7,7 @@ export const BUCKET_FAILURE_REASONS = [
   'reauth-failed',
   'no-token',
   'skipped',
+  'refused',
 ] as const;
 
 export type BucketFailureReason = (typeof BUCKET_FAILURE_REASONS)[number];
@@ -98,11 +99,11 @@ export class AllBucketsExhaustedError extends Error {
   }
 }
 
+/** The soonest stated retry time of any bucket (a quota reset or any long wait the provider asked for). */
 function earliestRetry(details: Record<string, BucketFailureDetail>): number | undefined {
   let earliest: number | undefined;
   for (const d of Object.values(details)) {
-    if (d.reason !== 'quota-exhausted' || d.retryAt === undefined || !Number.isFinite(d.retryAt))
-      continue;
+    if (d.retryAt === undefined || !Number.isFinite(d.retryAt)) continue;
     if (earliest === undefined || d.retryAt < earliest) earliest = d.retryAt;
   }
   return earliest;
@@ -192,7 +193,14 @@ export abstract class ProviderError extends Error {
 }
 
 export type ProviderErrorKind =
-  'rate-limit' | 'quota' | 'auth' | 'server' | 'network' | 'client' | 'stream-interrupted';
+  | 'rate-limit'
+  | 'quota'
+  | 'auth'
+  | 'refused'
+  | 'server'
+  | 'network'
+  | 'client'
+  | 'stream-interrupted';
 
 /** 429 that is a short, transient rate limit (no quota wording). */
 export class RateLimitError extends ProviderError {
@@ -210,6 +218,15 @@ export class QuotaError extends ProviderError {
 export class AuthenticationError extends ProviderError {
   override readonly name = 'AuthenticationError';
   readonly kind = 'auth' as const;
+}
+
+/**
+ * The provider refuses this kind of credential for this use, by policy (e.g. a subscription token
+ * outside the provider's own app). Refreshing or logging in again cannot help.
+ */
+export class CredentialRefusedError extends ProviderError {
+  override readonly name = 'CredentialRefusedError';
+  readonly kind = 'refused' as const;
 }
 
 /** 5xx, 529 and Anthropic `overloaded_error`. */

@@ -118,7 +118,7 @@ export type GiveUpReason =
   | 'switch-cap'
   | 'deadline';
 
-export type FailoverTrigger = 'rate-limit' | 'quota' | 'long-wait' | 'auth' | 'server';
+export type FailoverTrigger = 'rate-limit' | 'quota' | 'long-wait' | 'auth' | 'refused' | 'server';
 
 export type RetryAction =
   | { type: 'wait-retry'; delayMs: number; reason: WaitReason }
@@ -197,6 +197,9 @@ function tableAction(
     }
     case 'quota':
       return { type: 'failover', trigger: 'quota', ...withStatus, ...cooldownOf(classified) };
+    case 'refused':
+      // Refused by policy: no refresh or login can change that, so the next bucket is tried at once.
+      return { type: 'failover', trigger: 'refused', ...withStatus };
     case 'auth':
       if (counters.consecutiveAuthFailures >= options.authFailuresBeforeFailover)
         return { type: 'failover', trigger: 'auth', ...withStatus };
