@@ -2,3 +2,4 @@
 export const TESTKIT_VERSION = '0.1.0';
 export * from './auth-server/index.js';
 export * from './emulator/index.js';
+export * from './raw-http/index.js';

@@ -1,5 +1,5 @@
-// Authorization code + PKCE against the real testkit server: loopback end to end, state check,
-// busy ports, timeout and abort (no socket left behind), and the paste-the-code variant.
+// Authorization code + PKCE against the real testkit server: loopback end to end, stray callbacks
+// turned away, busy ports, timeout and abort (no socket left behind), and the paste-the-code variant.
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, isAbortError } from '@baton/core';
@@ -9,6 +9,7 @@ import {
   type AuthorizationServer,
 } from '@baton/testkit';
 import {
+  AuthorizationDeniedError,
   AuthorizationTimeoutError,
   resolveProvider,
   runLoopbackFlow,
@@ -92,22 +93,45 @@ describe('PKCE loopback flow', () => {
     expect(await portIsFree(Number(redirect.port))).toBe(true);
   });
 
-  it('rejects a callback whose state is not ours, and settles once', async () => {
+  it('turns away stray callbacks (bare GET, stale state, error without state) and waits for ours', async () => {
     let browser: Promise<AuthorizationResult> | undefined;
-    let redirectPort = 0;
+    const strays: { status: number; body: string }[] = [];
+    const token = await runLoopbackFlow(provider, {
+      ports: { from: 0, to: 0 },
+      onAuthorizationUrl: async (url) => {
+        const redirect = url.searchParams.get('redirect_uri')!;
+        for (const query of ['', '?code=stale-code&state=old-tab', '?error=access_denied']) {
+          const res = await fetch(`${redirect}${query}`);
+          strays.push({ status: res.status, body: await res.text() });
+        }
+        const other = await fetch(new URL('/elsewhere', redirect));
+        strays.push({ status: other.status, body: await other.text() });
+        browser = server.completeAuthorization(url, { account: 'after-strays' });
+      },
+    });
+    expect(strays.map((s) => s.status)).toEqual([400, 400, 400, 404]);
+    expect(strays[0]!.body).toContain('Not this login');
+    expect(await introspect(server, token.access_token)).toMatchObject({ sub: 'after-strays' });
+    const page = await browser!;
+    expect(page.callbackStatus).toBe(200);
+  });
+
+  it('ends with AuthorizationDeniedError only when the error carries our state', async () => {
+    let page: Promise<Response> | undefined;
     const error = await runLoopbackFlow(provider, {
       ports: { from: 0, to: 0 },
       onAuthorizationUrl: (url) => {
-        redirectPort = Number(new URL(url.searchParams.get('redirect_uri')!).port);
-        const forged = new URL(url);
-        forged.searchParams.set('state', 'forged-state');
-        browser = server.completeAuthorization(forged);
+        const callback = new URL(url.searchParams.get('redirect_uri')!);
+        callback.searchParams.set('error', 'access_denied');
+        callback.searchParams.set('error_description', 'the person said no');
+        callback.searchParams.set('state', url.searchParams.get('state')!);
+        page = fetch(callback);
       },
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateMismatchError);
-    const page = await browser!;
-    expect(page.callbackStatus).toBe(400);
-    expect(await portIsFree(redirectPort)).toBe(true);
+    expect(error).toBeInstanceOf(AuthorizationDeniedError);
+    expect((error as AuthorizationDeniedError).error).toBe('access_denied');
+    expect((error as Error).message).toContain('the person said no');
+    expect((await page!).status).toBe(400);
   });
 
   it('times out on its clock, leaving no listener and no timer', async () => {

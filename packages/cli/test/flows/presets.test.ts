@@ -1,6 +1,7 @@
 // Provider presets and the custom-provider schema: every preset validates, every authorization
 // request carries PKCE S256 and the preset's scopes (no network), and each quirk shows on the wire
-// against a real local recorder (Anthropic's JSON body with state, Qwen's device PKCE and resource_url).
+// against a real local recorder (Anthropic's JSON body with state, the device PKCE and resource_url of
+// the retired qwen preset, now a custom provider's business). Pinned values live in preset-values.test.ts.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
@@ -106,7 +107,7 @@ describe('provider presets', () => {
         code: 'the-code',
         state: sent!.searchParams.get('state'),
         client_id: config.clientId,
-        redirect_uri: 'https://console.anthropic.com/oauth/code/callback',
+        redirect_uri: 'https://platform.claude.com/oauth/code/callback',
       });
       expect(s256(body.code_verifier!)).toBe(sent!.searchParams.get('code_challenge'));
     } finally {
@@ -114,7 +115,7 @@ describe('provider presets', () => {
     }
   });
 
-  it('qwen: device request sends a challenge, polls send the verifier, resource_url is the API base', async () => {
+  it('device PKCE (the retired qwen values as a custom provider): challenge, verifier, resource_url', async () => {
     const recorder = await startTokenRecorder(
       {
         '/device': {
@@ -134,7 +135,9 @@ describe('provider presets', () => {
       true,
     );
     try {
-      const config = presetConfig('qwen', {
+      const config = parseProviderConfig({
+        ...PROVIDER_PRESETS.qwen,
+        name: 'my-qwen',
         endpoints: {
           deviceAuthorization: `${recorder.url}/device`,
           token: `${recorder.url}/token`,
@@ -209,13 +212,13 @@ describe('pasted code parsing', () => {
       const forms = [
         `${code}#${state}`,
         `  code=${code}&state=${state}\n`,
-        `https://console.anthropic.com/oauth/code/callback?code=${code}&state=${state}`,
+        `https://platform.claude.com/oauth/code/callback?code=${code}&state=${state}`,
       ];
       for (const pasted of forms) {
         const url = callbackFromPaste(provider, pasted, 'expected');
         expect(url.searchParams.get('code')).toBe(code);
         expect(url.searchParams.get('state')).toBe(state);
-        expect(url.origin + url.pathname).toBe('https://console.anthropic.com/oauth/code/callback');
+        expect(url.origin + url.pathname).toBe('https://platform.claude.com/oauth/code/callback');
       }
       // A bare code gets the flow's own state.
       expect(callbackFromPaste(provider, code, 'expected').searchParams.get('state')).toBe(

@@ -1,5 +1,6 @@
 // Device authorization grant (RFC 8628): one device-authorization request, then one token request
-// per poll, paced by our own clock so tests can drive time and the interval honours slow_down.
+// per poll, paced by our own clock so tests can drive time; slow_down adds 5 s, and a transient
+// failure (5xx, 429, no answer) doubles the wait up to a minute instead of ending the login (§3.5).
 import * as client from 'openid-client';
 import { abortReason, systemClock, type Clock, type OAuthToken } from '@baton/core';
 import {
@@ -10,6 +11,11 @@ import {
 } from './errors.js';
 import {
   describeOAuthFailure,
+  failureFields,
+  failureSummary,
+  type OAuthFailure,
+} from './failure.js';
+import {
   openidConfiguration,
   toOAuthToken,
   type RequestOptions,
@@ -22,6 +28,10 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
 export const DEFAULT_DEVICE_POLL_INTERVAL_MS = 5_000;
 /** RFC 8628 §3.5: each slow_down adds 5 s to the interval. */
 export const SLOW_DOWN_INCREMENT_MS = 5_000;
+/** RFC 8628 §3.5: back off on transient failures, doubling the interval, but never past this. */
+export const MAX_DEVICE_BACKOFF_MS = 60_000;
+const HTTP_TOO_MANY_REQUESTS = 429;
+const HTTP_SERVER_ERROR_MIN = 500;
 /** Upper bound on the whole wait, whatever the server's expires_in says. */
 export const DEFAULT_DEVICE_FLOW_TIMEOUT_MS = 15 * 60_000;
 const MS_PER_SECOND = 1000;
@@ -45,6 +55,19 @@ export interface PendingDeviceAuthorization {
   readonly intervalMs: number;
   /** Polls until approval; rejects with a typed error on denial, expiry, timeout or abort. */
   waitForToken(): Promise<OAuthToken>;
+}
+
+/** A poll failure worth waiting out: no answer, 429, or a 5xx (JSON or a proxy's HTML page). */
+function isTransientPollFailure(failure: OAuthFailure): boolean {
+  if (failure.unreachable || failure.error === 'temporarily_unavailable') return true;
+  const status = failure.status ?? 0;
+  return status === HTTP_TOO_MANY_REQUESTS || status >= HTTP_SERVER_ERROR_MIN;
+}
+
+/** The interval doubled (at most MAX_DEVICE_BACKOFF_MS, never shorter than before or than Retry-After). */
+export function backedOffInterval(intervalMs: number, retryAfterMs?: number): number {
+  const doubled = Math.min(intervalMs * 2, MAX_DEVICE_BACKOFF_MS);
+  return Math.max(intervalMs, doubled, Math.min(retryAfterMs ?? 0, MAX_DEVICE_BACKOFF_MS));
 }
 
 /** The device authorization request body: scopes, plus a PKCE S256 challenge when the provider wants one. */
@@ -73,12 +96,12 @@ export async function startDeviceAuthorization(
     response = await client.initiateDeviceAuthorization(configuration, params);
   } catch (error) {
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const { error: code, status } = describeOAuthFailure(error);
-    throw new OAuthFlowError('the device authorization request failed', {
-      ...(code ? { error: code } : {}),
-      ...(status ? { status } : {}),
-      cause: error,
-    });
+    const failure = describeOAuthFailure(error, clock);
+    if (failure.blocked) throw failure.blocked;
+    throw new OAuthFlowError(
+      `the device authorization request failed (${failureSummary(failure)})`,
+      failureFields(failure, error),
+    );
   }
 
   const startedAt = clock.now();
@@ -108,7 +131,8 @@ export async function startDeviceAuthorization(
         return toOAuthToken(tokens, clock);
       } catch (error) {
         if (options.signal?.aborted) throw abortReason(options.signal);
-        const { error: code, status } = describeOAuthFailure(error);
+        const failure = describeOAuthFailure(error, clock);
+        const code = failure.error;
         if (code === 'authorization_pending') continue;
         if (code === 'slow_down') {
           state.intervalMs += SLOW_DOWN_INCREMENT_MS;
@@ -116,11 +140,15 @@ export async function startDeviceAuthorization(
         }
         if (code === 'expired_token') throw new DeviceFlowExpiredError({ cause: error });
         if (code === 'access_denied') throw new DeviceFlowDeniedError({ cause: error });
-        throw new OAuthFlowError('polling for the device token failed', {
-          ...(code ? { error: code } : {}),
-          ...(status ? { status } : {}),
-          cause: error,
-        });
+        if (isTransientPollFailure(failure)) {
+          state.intervalMs = backedOffInterval(state.intervalMs, failure.retryAfterMs);
+          continue;
+        }
+        if (failure.blocked) throw failure.blocked;
+        throw new OAuthFlowError(
+          `polling for the device token failed (${failureSummary(failure)})`,
+          failureFields(failure, error),
+        );
       }
     }
   };

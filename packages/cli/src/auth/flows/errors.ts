@@ -6,6 +6,8 @@ export interface OAuthFlowErrorOptions {
   error?: string;
   /** HTTP status of the failing response, when there was one. */
   status?: number;
+  /** The server's `error_description`, already in the message; kept for callers that show it apart. */
+  description?: string;
   cause?: unknown;
 }
 
@@ -13,11 +15,13 @@ export class OAuthFlowError extends Error {
   override readonly name: string = 'OAuthFlowError';
   readonly error?: string;
   readonly status?: number;
+  readonly description?: string;
 
   constructor(message: string, options: OAuthFlowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.error !== undefined) this.error = options.error;
     if (options.status !== undefined) this.status = options.status;
+    if (options.description !== undefined) this.description = options.description;
   }
 }
 
@@ -70,12 +74,60 @@ export class CallbackPortUnavailableError extends OAuthFlowError {
   override readonly name = 'CallbackPortUnavailableError';
 }
 
-/** The refresh token is no longer accepted (`invalid_grant`): only a new login helps. */
+/**
+ * The refresh token is no longer accepted (`invalid_grant`, OpenAI's `refresh_token_reused` /
+ * `_expired` / `_invalidated`, or a 401 challenge from the token endpoint): only a new login helps.
+ */
 export class RefreshTokenRevokedError extends OAuthFlowError {
   override readonly name = 'RefreshTokenRevokedError';
 }
 
-/** The refresh failed for a reason that may pass: 5xx, network failure or timeout. */
+export interface TransientRefreshErrorOptions extends OAuthFlowErrorOptions {
+  /** How long the server asked us to wait (Retry-After), in ms. */
+  retryAfterMs?: number;
+}
+
+/** The refresh failed for a reason that may pass: 5xx, 429, network failure or timeout. */
 export class TransientRefreshError extends OAuthFlowError {
-  override readonly name = 'TransientRefreshError';
+  override readonly name: string = 'TransientRefreshError';
+  readonly retryAfterMs?: number;
+  constructor(message: string, options: TransientRefreshErrorOptions = {}) {
+    super(message, options);
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * The token endpoint answered with something that is not JSON (an HTML page from a proxy, a WAF
+ * such as Cloudflare's, or a captive portal). Nothing about the grant is known, so callers treat it
+ * as transient; the message names the content type and host so the person can find the culprit.
+ */
+export class TokenEndpointBlockedError extends OAuthFlowError {
+  override readonly name = 'TokenEndpointBlockedError';
+  readonly host: string;
+  readonly contentType: string;
+  constructor(host: string, contentType: string, status: number) {
+    super(
+      `${host} answered with ${contentType || 'no content type'} (HTTP ${status}) instead of JSON: ` +
+        'a proxy, firewall or captive portal may be in the way, or the endpoint moved',
+      { status },
+    );
+    this.host = host;
+    this.contentType = contentType;
+  }
+}
+
+/** What the person pasted is not a code, `code#state` or the redirect URL. */
+export class PastedCodeFormatError extends OAuthFlowError {
+  override readonly name = 'PastedCodeFormatError';
+}
+
+/** A provider preset whose login no longer works (the service behind it was discontinued). */
+export class RetiredPresetError extends OAuthFlowError {
+  override readonly name = 'RetiredPresetError';
+  readonly provider: string;
+  constructor(provider: string, message: string) {
+    super(message);
+    this.provider = provider;
+  }
 }

@@ -1,5 +1,7 @@
 // The loopback side of a PKCE login (RFC 8252 §7.3): binds 127.0.0.1 only, tries a range of ports,
-// accepts exactly one callback on its path, answers with a short page and then goes away.
+// and hands over only the callback that carries this login's `state`; anything else on the path (a
+// prefetch, a reload, a stale tab, a forged `?error=`) gets a 400 page while the login keeps waiting.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallbackPortUnavailableError } from './errors.js';
@@ -16,8 +18,10 @@ export interface CallbackRequest {
 export interface CallbackListener {
   readonly port: number;
   readonly redirectUri: string;
-  /** The first request to the callback path. */
+  /** The first request to the callback path that carries the expected state. */
   readonly callback: Promise<CallbackRequest>;
+  /** Requests turned away so far (wrong or missing state, wrong method). */
+  readonly rejected: number;
   readonly server: Server;
   close(): Promise<void>;
 }
@@ -26,6 +30,23 @@ export interface ListenOptions {
   host: string;
   path: string;
   ports: { from: number; to: number };
+  /**
+   * The login's `state`: only a callback carrying it is handed over. It is checked before `error`,
+   * so a page that is not part of this login cannot end it. Without it, any callback is accepted.
+   */
+  expectedState?: string;
+}
+
+const HTTP_BAD_REQUEST = 400;
+const HTTP_NOT_FOUND = 404;
+const HTTP_CONFLICT = 409;
+
+/** Compares two states without leaking, through timing, how much of a guess was right. */
+export function sameState(received: string | null, expected: string): boolean {
+  if (received === null) return false;
+  const a = Buffer.from(received);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function page(title: string, message: string): string {
@@ -67,18 +88,33 @@ export async function listenForCallback(options: ListenOptions): Promise<Callbac
     deliver = resolve;
   });
   let received = false;
+  let rejected = 0;
   // Known once a port is bound; requests before that cannot happen.
   const target: { base?: URL } = {};
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const base = target.base;
     const url = base ? new URL(req.url ?? '/', base) : undefined;
-    if (!url || url.pathname !== options.path || req.method !== 'GET') {
-      send(res, 404, 'Not found', 'This address only receives a login callback.');
+    if (!url || url.pathname !== options.path) {
+      send(res, HTTP_NOT_FOUND, 'Not found', 'This address only receives a login callback.');
       return;
     }
     if (received) {
-      send(res, 409, 'Login already finished', 'You can close this window.');
+      send(res, HTTP_CONFLICT, 'Login already finished', 'You can close this window.');
+      return;
+    }
+    const expected = options.expectedState;
+    const ours =
+      req.method === 'GET' &&
+      (expected === undefined || sameState(url.searchParams.get('state'), expected));
+    if (!ours) {
+      rejected += 1;
+      send(
+        res,
+        HTTP_BAD_REQUEST,
+        'Not this login',
+        'This page does not belong to the login baton is waiting for. Finish the login in the tab baton opened, or start it again.',
+      );
       return;
     }
     received = true;
@@ -112,6 +148,9 @@ export async function listenForCallback(options: ListenOptions): Promise<Callbac
     port,
     redirectUri,
     callback,
+    get rejected() {
+      return rejected;
+    },
     server,
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@
 import * as client from 'openid-client';
 import { tokenFromResponse, type Clock, type OAuthToken } from '@baton/core';
 import type { ProviderConfig } from './provider-config.js';
+import { normaliseTokenEndpointResponse } from './token-response.js';
 
 /** Per-request time limit for calls to the authorization server. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -46,7 +47,7 @@ export async function resolveProvider(
     undefined,
     clientAuth(config),
     {
-      [client.customFetch]: quirkFetch(config, undefined, options),
+      [client.customFetch]: quirkFetch(config, {}, options),
       ...(isPlainHttp(issuer) ? { execute: [client.allowInsecureRequests] } : {}),
       timeout: (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / MS_PER_SECOND,
     },
@@ -70,7 +71,14 @@ export function openidConfiguration(
     undefined,
     clientAuth(config),
   );
-  configuration[client.customFetch] = quirkFetch(config, serverMetadata.token_endpoint, options);
+  configuration[client.customFetch] = quirkFetch(
+    config,
+    {
+      token: serverMetadata.token_endpoint,
+      deviceAuthorization: serverMetadata.device_authorization_endpoint,
+    },
+    options,
+  );
   configuration.timeout = (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / MS_PER_SECOND;
   const endpoints = [serverMetadata.issuer, serverMetadata.token_endpoint].filter(
     (u): u is string => typeof u === 'string' && u.startsWith('http'),
@@ -79,64 +87,50 @@ export function openidConfiguration(
   return configuration;
 }
 
-/** Adds the flow's abort signal to every request and re-encodes token requests as JSON if asked. */
+const sameUrl = (a: string, b: string | undefined): boolean => {
+  if (b === undefined) return false;
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Adds the flow's abort signal to every request, re-encodes token requests as JSON if asked, and
+ * normalises token and device-authorization answers before openid-client sees them.
+ */
 function quirkFetch(
   config: ProviderConfig,
-  tokenEndpoint: string | undefined,
+  endpoints: { token?: string; deviceAuthorization?: string },
   options: RequestOptions,
 ): client.CustomFetch {
   const fetchImpl = options.fetch ?? fetch;
-  return (url, init) => {
+  const tokenEndpoint = endpoints.token;
+  return async (url, init) => {
     const signals = [init.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
     let { body } = init;
     const headers = { ...init.headers };
     if (
       config.tokenRequestBody === 'json' &&
-      url === tokenEndpoint &&
+      sameUrl(url, tokenEndpoint) &&
       body instanceof URLSearchParams
     ) {
       body = JSON.stringify(Object.fromEntries(body));
       headers['content-type'] = 'application/json';
     }
-    return fetchImpl(url, {
+    const response = await fetchImpl(url, {
       ...init,
       body,
       headers,
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
     });
+    const normalise = sameUrl(url, tokenEndpoint) || sameUrl(url, endpoints.deviceAuthorization);
+    return normalise ? normaliseTokenEndpointResponse(response, url) : response;
   };
 }
 
 /** The token endpoint's answer as an OAuthToken (expiry from the injected clock). */
 export function toOAuthToken(response: object, clock: Pick<Clock, 'now'>): OAuthToken {
   return tokenFromResponse({ ...response }, clock);
-}
-
-/** openid-client codes for a response that arrived but breaks the protocol (retrying will not help). */
-const INVALID_RESPONSE_CODES = new Set([
-  'OAUTH_INVALID_RESPONSE',
-  'OAUTH_PARSE_ERROR',
-  'OAUTH_JSON_ATTRIBUTE_COMPARISON',
-  'OAUTH_JWT_CLAIM_COMPARISON',
-  'OAUTH_JWT_TIMESTAMP_CHECK',
-]);
-
-export interface OAuthFailure {
-  /** RFC error code from the body. */
-  error?: string;
-  status?: number;
-  /** The server answered, but not as the protocol requires. */
-  invalidResponse?: boolean;
-}
-
-/** The RFC error code and HTTP status of an openid-client failure, as far as they are known. */
-export function describeOAuthFailure(error: unknown): OAuthFailure {
-  if (error instanceof client.ResponseBodyError) {
-    return { error: error.error, status: error.status };
-  }
-  if (error instanceof client.ClientError) {
-    if (error.cause instanceof Response) return { status: error.cause.status };
-    if (error.code && INVALID_RESPONSE_CODES.has(error.code)) return { invalidResponse: true };
-  }
-  return {};
 }

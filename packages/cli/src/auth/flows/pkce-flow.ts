@@ -1,5 +1,6 @@
 // Authorization code + PKCE S256 (RFC 7636): the loopback variant catches the redirect on
-// 127.0.0.1; the paste variant asks the person for the code shown on the provider's own page.
+// 127.0.0.1 (only the callback with this login's state counts); the paste variant asks the person
+// for the code shown on the provider's own page. Both share the request, exchange and deadline.
 import * as client from 'openid-client';
 import { abortReason, systemClock, type Clock, type OAuthToken } from '@baton/core';
 import {
@@ -8,14 +9,15 @@ import {
   OAuthFlowError,
   StateMismatchError,
 } from './errors.js';
-import { listenForCallback } from './loopback-listener.js';
+import { describeOAuthFailure, failureFields, failureSummary } from './failure.js';
+import { listenForCallback, sameState, type CallbackListener } from './loopback-listener.js';
 import {
-  describeOAuthFailure,
   openidConfiguration,
   toOAuthToken,
   type RequestOptions,
   type ResolvedProvider,
 } from './oauth-client.js';
+import { parsePastedCode } from './pasted-code.js';
 import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_PORTS } from './provider-config.js';
 
 /** How long a person gets to finish the browser login. */
@@ -40,19 +42,27 @@ export interface PasteFlowOptions extends PkceFlowOptions {
   readPastedCode: (signal: AbortSignal) => Promise<string>;
 }
 
-interface PkceRequest {
+/** The secrets of one login: the PKCE verifier and the state, shared by every URL of that login. */
+export interface PkceSecrets {
   verifier: string;
   state: string;
+}
+
+export interface PkceRequest extends PkceSecrets {
   url: URL;
+}
+
+export function createPkceSecrets(): PkceSecrets {
+  return { verifier: client.randomPKCECodeVerifier(), state: client.randomState() };
 }
 
 /** The authorization URL for a redirect URI, with PKCE S256, state, scopes and provider extras. */
 export async function buildPkceAuthorizationRequest(
   provider: ResolvedProvider,
   redirectUri: string,
+  secrets: PkceSecrets = createPkceSecrets(),
 ): Promise<PkceRequest> {
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
+  const { verifier, state } = secrets;
   const { config } = provider;
   const url = client.buildAuthorizationUrl(openidConfiguration(provider), {
     ...config.authorizationParams,
@@ -67,7 +77,7 @@ export async function buildPkceAuthorizationRequest(
 }
 
 /** Settles with `work`, or rejects on timeout (clock) or abort; always clears its own timer. */
-async function withDeadline<T>(
+export async function withDeadline<T>(
   work: Promise<T>,
   clock: Clock,
   timeoutMs: number,
@@ -94,21 +104,27 @@ async function withDeadline<T>(
   }
 }
 
-async function exchangeCode(
+/**
+ * Exchanges the code of a callback URL. The state is checked before `error`, so only an answer that
+ * belongs to this login can end it, with a code or with a refusal.
+ */
+export async function exchangeCode(
   provider: ResolvedProvider,
   callbackUrl: URL,
-  request: PkceRequest,
+  request: PkceSecrets,
   options: RequestOptions & { clock: Clock },
 ): Promise<OAuthToken> {
+  if (!sameState(callbackUrl.searchParams.get('state'), request.state)) {
+    throw new StateMismatchError();
+  }
   const error = callbackUrl.searchParams.get('error');
   if (error) {
     const description = callbackUrl.searchParams.get('error_description');
     throw new AuthorizationDeniedError(
       `the authorization server refused the login: ${error}${description ? ` (${description})` : ''}`,
-      { error },
+      { error, ...(description ? { description } : {}) },
     );
   }
-  if (callbackUrl.searchParams.get('state') !== request.state) throw new StateMismatchError();
   const tokenParams: Record<string, string> = provider.config.stateInTokenRequest
     ? { state: request.state }
     : {};
@@ -122,12 +138,45 @@ async function exchangeCode(
     return toOAuthToken(tokens, options.clock);
   } catch (failure) {
     if (options.signal?.aborted) throw abortReason(options.signal);
-    const { error: code, status } = describeOAuthFailure(failure);
-    throw new OAuthFlowError('exchanging the authorization code failed', {
-      ...(code ? { error: code } : {}),
-      ...(status ? { status } : {}),
-      cause: failure,
-    });
+    const described = describeOAuthFailure(failure, options.clock);
+    if (described.blocked) throw described.blocked;
+    throw new OAuthFlowError(
+      `exchanging the authorization code failed (${failureSummary(described)})`,
+      failureFields(described, failure),
+    );
+  }
+}
+
+/** Opens the provider's loopback listener, accepting only callbacks that carry `state`. */
+export function listenForLogin(
+  provider: ResolvedProvider,
+  state: string,
+  ports?: { from: number; to: number },
+): Promise<CallbackListener> {
+  const callback = provider.config.callback;
+  return listenForCallback({
+    host: callback?.host ?? '127.0.0.1',
+    path: callback?.path ?? DEFAULT_CALLBACK_PATH,
+    ports: ports ?? callback?.ports ?? DEFAULT_CALLBACK_PORTS,
+    expectedState: state,
+  });
+}
+
+/** Waits for the listener's callback, exchanges it and tells the browser how it went. */
+export async function completeLoopbackLogin(
+  provider: ResolvedProvider,
+  listener: CallbackListener,
+  secrets: PkceSecrets,
+  options: RequestOptions & { clock: Clock },
+): Promise<OAuthToken> {
+  const received = await listener.callback;
+  try {
+    const token = await exchangeCode(provider, received.url, secrets, options);
+    received.respond(HTTP_OK, 'Signed in', 'baton has your login. You can close this window.');
+    return token;
+  } catch (error) {
+    received.respond(HTTP_BAD_REQUEST, 'Login failed', 'Return to the terminal for details.');
+    throw error;
   }
 }
 
@@ -138,25 +187,13 @@ export async function runLoopbackFlow(
 ): Promise<OAuthToken> {
   const clock = options.clock ?? systemClock;
   if (options.signal?.aborted) throw abortReason(options.signal);
-  const callback = provider.config.callback;
-  const listener = await listenForCallback({
-    host: callback?.host ?? '127.0.0.1',
-    path: callback?.path ?? DEFAULT_CALLBACK_PATH,
-    ports: options.ports ?? callback?.ports ?? DEFAULT_CALLBACK_PORTS,
-  });
+  const secrets = createPkceSecrets();
+  const listener = await listenForLogin(provider, secrets.state, options.ports);
   try {
-    const request = await buildPkceAuthorizationRequest(provider, listener.redirectUri);
+    const request = await buildPkceAuthorizationRequest(provider, listener.redirectUri, secrets);
     const login = (async () => {
       await options.onAuthorizationUrl(request.url);
-      const received = await listener.callback;
-      try {
-        const token = await exchangeCode(provider, received.url, request, { ...options, clock });
-        received.respond(HTTP_OK, 'Signed in', 'baton has your login. You can close this window.');
-        return token;
-      } catch (error) {
-        received.respond(HTTP_BAD_REQUEST, 'Login failed', 'Return to the terminal for details.');
-        throw error;
-      }
+      return completeLoopbackLogin(provider, listener, secrets, { ...options, clock });
     })();
     return await withDeadline(
       login,
@@ -175,16 +212,8 @@ export function callbackFromPaste(
   pasted: string,
   expectedState: string,
 ): URL {
-  const text = pasted.trim();
+  const params = parsePastedCode(pasted);
   const callbackUrl = new URL(provider.config.redirectUri ?? 'urn:invalid');
-  let params: URLSearchParams;
-  if (/^https?:\/\//i.test(text)) params = new URL(text).searchParams;
-  else if (text.includes('code=') || text.includes('error=')) params = new URLSearchParams(text);
-  else {
-    // Anthropic shows `code#state`; other pages show the bare code.
-    const [code = '', state] = text.split('#', 2);
-    params = new URLSearchParams({ code, ...(state ? { state } : {}) });
-  }
   for (const [key, value] of params) callbackUrl.searchParams.set(key, value);
   if (!params.has('state')) callbackUrl.searchParams.set('state', expectedState);
   const issuer = provider.serverMetadata.issuer;

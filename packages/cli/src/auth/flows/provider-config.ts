@@ -60,6 +60,10 @@ export const CustomProviderSchema = z
     baseUrl: secureUrl,
     /** pkce-paste: the provider's own page that shows the code. */
     redirectUri: secureUrl.optional(),
+    /**
+     * pkce-loopback: where the redirect lands. pkce-paste: when given, a browser login races this
+     * loopback callback against the paste prompt (whichever answers first wins), as Claude Code does.
+     */
     callback: CallbackSchema.optional(),
     /** Extra authorization request parameters a provider expects. */
     authorizationParams: z.record(z.string(), z.string()).default({}),

@@ -1,0 +1,2 @@
+// The scriptable raw HTTP server: public entry points.
+export * from './server.js';
