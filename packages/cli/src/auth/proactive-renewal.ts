@@ -385,10 +385,10 @@ function isApiKey(token: RenewableCredential): token is { readonly kind: 'api-ke
 type RenewalOutcome = Exclude<RenewalResult, OAuthToken>;
 
 function unwrap(result: RenewalResult): RenewalOutcome {
-  if (typeof result.access_token === 'string') {
-    return { token: result as OAuthToken, refreshedBy: 'this-process' };
+  if ('token' in result && 'refreshedBy' in result && !('access_token' in result)) {
+    return result;
   }
-  return result as RenewalOutcome;
+  return { token: result, refreshedBy: 'this-process' };
 }
 
 function expiryField(token: RenewableCredential): { expiry?: number } {
