@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import type { RunCommand } from './commands/command-kit.js';
 import type { FactoryOverrides } from './commands/factory.js';
+import { doctorCommand } from './commands/doctor/index.js';
 import { profileCommand } from './commands/profile/index.js';
 import { BATON_VERSION } from './version.js';
 
@@ -47,6 +48,7 @@ Examples:
     );
 
   program.addCommand(profileCommand(run));
+  program.addCommand(doctorCommand(run));
 
   forEachCommand(program, (command) => {
     command.exitOverride().showHelpAfterError(`(run \`${commandPath(command)} --help\` for usage)`);
