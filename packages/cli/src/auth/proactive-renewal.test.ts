@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { FakeClock } from '@baton/core';
-import { spawnFixture } from '../../test/keyring-bus.js';
 import {
   ISSUED_LIFETIME_SECONDS,
   makeToken,
@@ -9,6 +8,7 @@ import {
   renewalHarness,
 } from '../../test/fixtures/renewal-harness.js';
 import { clockTimers } from '../../test/fixtures/renewal-timers.js';
+import { runArmedChild } from '../../test/fixtures/renewal-child.js';
 import {
   MAX_TIMER_DELAY_MS,
   RENEWAL_MIN_REMAINING_SECONDS,
@@ -255,6 +255,28 @@ describe('failures', () => {
     expect((await h.stored('work'))?.access_token).toBe('access-token-renewed-1');
   });
 
+  it('a read of the same token while a retry waits keeps the retry', async () => {
+    const h = renewalHarness({ random: () => 0 });
+    const token = await h.login('work', HOUR_S);
+    h.scheduler.schedule(PROVIDER, 'work', token);
+    h.script.push('transient');
+    await h.advance(0.8 * HOUR_S * 1000);
+    const retry = h.scheduler.state(PROVIDER, 'work');
+    expect(retry).toEqual({ status: 'armed', fireAt: h.clock.now() + 60_000, failures: 1 });
+    h.scheduler.schedule(PROVIDER, 'work', token);
+    expect(h.scheduler.state(PROVIDER, 'work')).toEqual(retry);
+  });
+
+  it('a renew that resolves without a token counts as a failure', async () => {
+    const h = renewalHarness({
+      renew: () => Promise.resolve(undefined as never),
+      random: () => 0,
+    });
+    h.scheduler.schedule(PROVIDER, 'work', await h.login('work', HOUR_S));
+    await h.advance(0.8 * HOUR_S * 1000);
+    expect(h.scheduler.state(PROVIDER, 'work')).toMatchObject({ status: 'armed', failures: 1 });
+  });
+
   it('a revoked grant (invalid_grant) stops at once', async () => {
     const h = renewalHarness({ random: () => 0 });
     const token = await h.login('work', HOUR_S);
@@ -388,47 +410,6 @@ describe('cancel, retainOnly and dispose', () => {
     expect(h.scheduler.state(PROVIDER, 'work')).toEqual({ status: 'idle', failures: 0 });
   });
 });
-
-interface ArmedChild {
-  armed: number;
-  /** Milliseconds from the child's last schedule() to its exit; undefined if it had to be killed. */
-  exitedAfterMs?: number;
-  code: number | null;
-  stderr: string;
-}
-
-/**
- * Runs the renewal-exit fixture and gives it `graceMs` after it reports its timers armed to exit by
- * itself (measured from that point, so node and tsx start-up on a busy machine do not count).
- */
-function runArmedChild(args: string[], graceMs: number): Promise<ArmedChild> {
-  return new Promise((resolve, reject) => {
-    const child = spawnFixture('renewal-exit.ts', args, process.env);
-    let stdout = '';
-    let stderr = '';
-    let armedAt: number | undefined;
-    let killed = false;
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (armedAt !== undefined) return;
-      const match = /ARMED \d+ (\d+)/.exec(stdout);
-      if (!match) return;
-      armedAt = Number(match[1]);
-      setTimeout(() => ((killed = true), child.kill('SIGKILL')), graceMs).unref();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const armed = Number(/ARMED (\d+)/.exec(stdout)?.[1] ?? NaN);
-      resolve({
-        armed,
-        code,
-        stderr,
-        ...(killed || armedAt === undefined ? {} : { exitedAfterMs: Date.now() - armedAt }),
-      });
-    });
-  });
-}
 
 // Children run side by side: most of their time is node and tsx starting up.
 describe.concurrent('armed timers never keep a process alive', () => {

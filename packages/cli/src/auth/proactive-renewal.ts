@@ -228,9 +228,7 @@ export class ProactiveRenewalScheduler {
     for (const entry of this.entries.values()) {
       if (entry.provider === provider && !keep.has(entry.bucket)) {
         this.stopEntry(entry, 'not-in-profile');
-        if (entry.failures === 0 && !entry.stoppedBecause) {
-          this.entries.delete(key(entry.provider, entry.bucket));
-        }
+        this.forgetIfClean(entry);
       }
     }
   }
@@ -270,6 +268,13 @@ export class ProactiveRenewalScheduler {
     this.clearTimer(entry);
     delete entry.expiry;
     this.emit(entry, { type: 'not-scheduled', reason });
+    this.forgetIfClean(entry);
+  }
+
+  /** Drops an entry with nothing armed and no failures to remember, so the map does not grow. */
+  private forgetIfClean(entry: Entry): void {
+    const clean = entry.timer === undefined && !entry.run && entry.failures === 0;
+    if (clean && !entry.stoppedBecause) this.entries.delete(key(entry.provider, entry.bucket));
   }
 
   private stopEntry(entry: Entry, because: RenewalCancelReason): void {
@@ -302,14 +307,16 @@ export class ProactiveRenewalScheduler {
   }
 
   private async fire(entry: Entry): Promise<void> {
+    // entry.expiry stays: a schedule() of the same token while a retry waits changes nothing.
     delete entry.fireAt;
-    delete entry.expiry;
     const run: Run = { controller: new AbortController() };
     entry.run = run;
     this.emit(entry, { type: 'fired', attempt: entry.failures + 1 });
-    let result: RenewalResult;
+    let outcome: RenewalOutcome;
     try {
-      result = await this.options.renew(entry.provider, entry.bucket, run.controller.signal);
+      outcome = unwrap(
+        await this.options.renew(entry.provider, entry.bucket, run.controller.signal),
+      );
     } catch (error) {
       if (entry.run === run) this.onFailure(entry, error);
       return;
@@ -317,7 +324,7 @@ export class ProactiveRenewalScheduler {
     if (entry.run !== run) return;
     delete entry.run;
     entry.failures = 0;
-    const { token, refreshedBy } = unwrap(result);
+    const { token, refreshedBy } = outcome;
     this.emit(entry, {
       type: refreshedBy === 'another-process' ? 'skipped' : 'renewed',
       ...expiryField(token),
@@ -327,13 +334,9 @@ export class ProactiveRenewalScheduler {
 
   private onFailure(entry: Entry, error: unknown): void {
     delete entry.run;
-    if (this.revoked(error)) {
-      entry.failures++;
-      this.emit(entry, { type: 'failed', failures: entry.failures, reason: describe(error) });
-      return this.stop(entry, 'revoked');
-    }
     entry.failures++;
     this.emit(entry, { type: 'failed', failures: entry.failures, reason: describe(error) });
+    if (this.revoked(error)) return this.stop(entry, 'revoked');
     if (entry.failures >= this.maxFailures) return this.stop(entry, 'failures');
     const delay = renewalRetryDelay(
       entry.failures,
@@ -385,6 +388,9 @@ function isApiKey(token: RenewableCredential): token is { readonly kind: 'api-ke
 type RenewalOutcome = Exclude<RenewalResult, OAuthToken>;
 
 function unwrap(result: RenewalResult): RenewalOutcome {
+  if (typeof result !== 'object' || result === null) {
+    throw new TypeError('renew resolved without a token');
+  }
   if ('token' in result && 'refreshedBy' in result && !('access_token' in result)) {
     return result;
   }
