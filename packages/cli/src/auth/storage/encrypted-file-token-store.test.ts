@@ -1,11 +1,31 @@
-import { once } from 'node:events';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+// The encrypted-file store in one process: round trips, damage, key handling (key file,
+// passphrase, KEY_MISMATCH), version-1 files, and what it does with odd files at token paths.
+import { spawnSync } from 'node:child_process';
+import { createCipheriv, randomBytes, scryptSync } from 'node:crypto';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open as openFile,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TokenStoreError, type OAuthToken } from '@baton/core';
-import { lastJson, runFixture, spawnFixture } from '../../../test/keyring-bus.js';
-import { EncryptedFileTokenStore, tokenFileName } from './encrypted-file-token-store.js';
+import {
+  EncryptedFileTokenStore,
+  FILE_PROTECTION,
+  tokenFileName,
+} from './encrypted-file-token-store.js';
+import { legacyMachineSecret } from './legacy-machine-key.js';
+import { LOCK_RANGE, loadNativeLock } from './native-lock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -22,21 +42,6 @@ const token = (n: number, extra: Record<string, unknown> = {}): OAuthToken => ({
   expiry: 1_900_000_000 + n,
   ...extra,
 });
-
-/** Runs the looping writer child and SIGKILLs it once its output contains `marker`. */
-async function killWriterWhen(marker: string): Promise<string> {
-  const child = spawnFixture('file-store-writer.ts', [dir, 'kill', 'b'], process.env);
-  let out = '';
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes(marker)) resolve();
-    });
-  });
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-  return out;
-}
 
 async function storeError(promise: Promise<unknown>): Promise<TokenStoreError> {
   const error = await promise.then(
@@ -68,7 +73,7 @@ describe('EncryptedFileTokenStore', () => {
     expect(store.describe()).toEqual({
       backend: 'file',
       durability: `encrypted files in ${dir}`,
-      protection: 'encrypted, machine-bound key',
+      protection: FILE_PROTECTION['key-file'],
     });
     expect(new EncryptedFileTokenStore({ dir, passphrase: 'pw' }).describe().protection).toBe(
       'encrypted, passphrase',
@@ -86,11 +91,14 @@ describe('EncryptedFileTokenStore', () => {
     expect(text).not.toContain('rt-secret');
     expect(JSON.parse(text)).toMatchObject({
       format: 'baton-token',
-      version: 1,
-      keySource: 'machine',
+      version: 2,
+      keySource: 'key-file',
       cipher: 'aes-256-gcm',
-      kdf: { name: 'scrypt' },
+      kdf: { name: 'none' },
     });
+    const keyFile = path.join(path.dirname(dir), 'store.key');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(keyFile)).toHaveLength(32);
     expect(Buffer.from((JSON.parse(text) as { iv: string }).iv, 'base64')).toHaveLength(12);
   });
 
@@ -129,8 +137,41 @@ describe('EncryptedFileTokenStore', () => {
     );
     expect((await storeError(store.get('anthropic', 'b'))).code).toBe('CORRUPT');
   });
+});
 
-  it('a wrong passphrase reads as CORRUPT with a clear message, and key kinds are not mixed up', async () => {
+/** A version-1 file as older baton versions wrote it (scrypt of the machine secret or passphrase). */
+async function writeVersion1(
+  provider: string,
+  bucket: string,
+  value: OAuthToken,
+  source: 'machine' | 'passphrase',
+  passphrase = '',
+): Promise<string> {
+  const salt = randomBytes(16);
+  const secret = source === 'machine' ? await legacyMachineSecret() : passphrase;
+  const key = scryptSync(secret, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 256 * 1024 * 1024 });
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(`baton-token:v1:${source}:${provider}:${bucket}`));
+  const data = Buffer.concat([cipher.update(JSON.stringify(value)), cipher.final()]);
+  const envelope = {
+    format: 'baton-token',
+    version: 1,
+    keySource: source,
+    kdf: { name: 'scrypt', N: 2 ** 15, r: 8, p: 1, salt: salt.toString('base64') },
+    cipher: 'aes-256-gcm',
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    data: data.toString('base64'),
+  };
+  const file = path.join(dir, tokenFileName(provider, bucket));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(file, JSON.stringify(envelope), { mode: 0o600 });
+  return file;
+}
+
+describe('EncryptedFileTokenStore keys', () => {
+  it('a wrong passphrase is KEY_MISMATCH: named fix, no login offered, no keychain advice', async () => {
     await new EncryptedFileTokenStore({ dir, passphrase: 'correct horse' }).save(
       'qwen',
       'b',
@@ -139,57 +180,130 @@ describe('EncryptedFileTokenStore', () => {
     const wrong = await storeError(
       new EncryptedFileTokenStore({ dir, passphrase: 'battery staple' }).get('qwen', 'b'),
     );
-    expect(wrong.code).toBe('CORRUPT');
-    expect(wrong.message).toMatch(/wrong BATON_STORE_PASSPHRASE/);
+    expect(wrong).toMatchObject({ code: 'KEY_MISMATCH', reauthEligible: false, backend: 'file' });
+    expect(wrong.message).toMatch(/BATON_STORE_PASSPHRASE is not the passphrase/);
     expect(wrong.message).not.toContain('battery');
+    expect(wrong.remediation).toMatch(/BATON_STORE_PASSPHRASE/);
+    expect(wrong.remediation).not.toMatch(/baton auth login|keychain/i);
     expect(
       await new EncryptedFileTokenStore({ dir, passphrase: 'correct horse' }).get('qwen', 'b'),
     ).toEqual(token(1));
-
-    const machine = await storeError(new EncryptedFileTokenStore({ dir }).get('qwen', 'b'));
-    expect(machine.message).toMatch(/set BATON_STORE_PASSPHRASE/);
-    await new EncryptedFileTokenStore({ dir }).save('qwen', 'm', token(2));
-    const passphrase = await storeError(
-      new EncryptedFileTokenStore({ dir, passphrase: 'x' }).get('qwen', 'm'),
-    );
-    expect(passphrase.message).toMatch(/unset BATON_STORE_PASSPHRASE/);
+    const none = await storeError(new EncryptedFileTokenStore({ dir }).get('qwen', 'b'));
+    expect(none.code).toBe('KEY_MISMATCH');
+    expect(none.message).toMatch(/set BATON_STORE_PASSPHRASE/);
   });
 
-  it('ten processes saving different buckets at once: all ten are there', async () => {
-    const buckets = Array.from({ length: 10 }, (_, i) => `b${i}`);
-    const env = { ...process.env, BATON_DATA_DIR: path.dirname(dir), BATON_STORE: 'file' };
-    const results = await Promise.all(
-      buckets.map((b, i) =>
-        runFixture('store-op.ts', ['save', 'multi', b, JSON.stringify(token(i))], env),
-      ),
-    );
-    for (const r of results) expect(lastJson(r)).toMatchObject({ ok: true, backend: 'file' });
-    const store = new EncryptedFileTokenStore({ dir });
-    expect(await store.listBuckets('multi')).toEqual(buckets);
-    for (const [i, b] of buckets.entries()) expect(await store.get('multi', b)).toEqual(token(i));
+  it('a file written with the key file still opens when a passphrase is set (read old, write new)', async () => {
+    await new EncryptedFileTokenStore({ dir }).save('qwen', 'k', token(2));
+    const withPassphrase = new EncryptedFileTokenStore({ dir, passphrase: 'pw' });
+    expect(await withPassphrase.get('qwen', 'k')).toEqual(token(2));
+    expect(withPassphrase.describe().protection).toBe('encrypted, passphrase');
   });
 
-  it('a writer killed mid-write leaves the old value or a whole new one, never a partial file', async () => {
+  it('a missing or different key file is KEY_MISMATCH naming the key file, never CORRUPT', async () => {
     const store = new EncryptedFileTokenStore({ dir });
-    await store.save('kill', 'b', token(0));
-    // First a writer killed as soon as it starts writing: the old value must still be there whole.
-    const early = await killWriterWhen('READY');
-    const first = await store.get('kill', 'b');
-    expect(early.includes('SAVED') ? ['new-1', 'new-2'] : [token(0).access_token]).toContain(
-      first?.access_token,
+    await store.save('anthropic', 'work', token(1));
+    const keyFile = path.join(path.dirname(dir), 'store.key');
+    const original = await readFile(keyFile);
+    await writeFile(keyFile, randomBytes(32));
+    const different = await storeError(
+      new EncryptedFileTokenStore({ dir }).get('anthropic', 'work'),
     );
-    // Then one killed in the middle of a stream of large saves.
-    const out = await killWriterWhen('SAVED 2');
-    const saved = [...out.matchAll(/SAVED (\d+)/g)].map((m) => Number(m[1]));
-    const last = Math.max(...saved);
-    const value = await store.get('kill', 'b');
-    // The kill lands before or after a rename: the last announced save, or the one after it, whole.
-    expect([`new-${last}`, `new-${last + 1}`]).toContain(value?.access_token);
-    const n = Number(value!.access_token.slice(4));
-    expect(value!.padding).toBe(String(n % 10).repeat(4 * 1024 * 1024));
-    expect(await store.listBuckets('kill')).toEqual(['b']);
-    expect((await readdir(dir)).filter((f) => !f.endsWith('.tmp'))).toEqual([
-      tokenFileName('kill', 'b'),
+    expect(different.code).toBe('KEY_MISMATCH');
+    expect(different.message).toContain('different key file');
+    await rm(keyFile);
+    const missing = await storeError(new EncryptedFileTokenStore({ dir }).get('anthropic', 'work'));
+    expect(missing.code).toBe('KEY_MISMATCH');
+    expect(missing.message).toContain(`${keyFile} it was encrypted with is missing`);
+    await writeFile(keyFile, original, { mode: 0o600 });
+    expect(await new EncryptedFileTokenStore({ dir }).get('anthropic', 'work')).toEqual(token(1));
+  });
+
+  it('an old-format (version 1, machine key) file is read and rewritten in the current format', async () => {
+    const file = await writeVersion1('anthropic', 'old', token(7, { account_id: 'a1' }), 'machine');
+    const store = new EncryptedFileTokenStore({ dir });
+    expect(await store.get('anthropic', 'old')).toEqual(token(7, { account_id: 'a1' }));
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      version: 2,
+      keySource: 'key-file',
+    });
+    expect(store.warnings.join('\n')).toContain('rewritten from format 1');
+    expect(await new EncryptedFileTokenStore({ dir }).get('anthropic', 'old')).toEqual(
+      token(7, { account_id: 'a1' }),
+    );
+
+    await writeVersion1('qwen', 'pp', token(8), 'passphrase', 'old pass');
+    expect(
+      await new EncryptedFileTokenStore({ dir, passphrase: 'old pass' }).get('qwen', 'pp'),
+    ).toEqual(token(8));
+    const wrong = await storeError(
+      new EncryptedFileTokenStore({ dir, passphrase: 'other' }).get('qwen', 'pp'),
+    );
+    expect(wrong.code).toBe('KEY_MISMATCH');
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('EncryptedFileTokenStore and odd files', () => {
+  it('a FIFO at a token path reads as CORRUPT at once (no hang) and a save replaces it', async () => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, tokenFileName('anthropic', 'fifo'));
+    expect(spawnSync('mkfifo', [file]).status).toBe(0);
+    const store = new EncryptedFileTokenStore({ dir });
+    const error = await storeError(store.get('anthropic', 'fifo'));
+    expect(error.code).toBe('CORRUPT');
+    expect(error.message).toContain('is a FIFO, not a regular file');
+    await store.save('anthropic', 'fifo', token(1));
+    expect(await store.get('anthropic', 'fifo')).toEqual(token(1));
+  });
+
+  it('a symlinked token file is not followed; a save replaces the link, not its target', async () => {
+    const store = new EncryptedFileTokenStore({ dir });
+    await store.save('anthropic', 'real', token(1));
+    const outside = path.join(path.dirname(dir), 'outside.token');
+    await copyFile(path.join(dir, tokenFileName('anthropic', 'real')), outside);
+    const link = path.join(dir, tokenFileName('anthropic', 'link'));
+    await symlink(outside, link);
+    const error = await storeError(store.get('anthropic', 'link'));
+    expect(error.code).toBe('CORRUPT');
+    expect(error.message).toContain('is a symlink');
+    const before = await readFile(outside, 'utf8');
+    await store.save('anthropic', 'link', token(2));
+    expect(await readFile(outside, 'utf8')).toBe(before);
+    expect(await store.get('anthropic', 'link')).toEqual(token(2));
+  });
+
+  it('a token file or key file open to others (0644) is read, tightened to 0600 and reported', async () => {
+    const warnings: string[] = [];
+    const store = new EncryptedFileTokenStore({ dir, onWarning: (m) => warnings.push(m) });
+    await store.save('anthropic', 'loose', token(1));
+    const file = path.join(dir, tokenFileName('anthropic', 'loose'));
+    const keyFile = path.join(path.dirname(dir), 'store.key');
+    await chmod(file, 0o644);
+    await chmod(keyFile, 0o644);
+    const fresh = new EncryptedFileTokenStore({ dir, onWarning: (m) => warnings.push(m) });
+    expect(await fresh.get('anthropic', 'loose')).toEqual(token(1));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect(warnings).toEqual([
+      `${file} was open to other users (mode 0644); tightened to 0600`,
+      `${keyFile} was open to other users (mode 0644); tightened to 0600`,
     ]);
+  });
+
+  it('the next write removes temp files of a dead writer but not one a live writer holds', async () => {
+    const store = new EncryptedFileTokenStore({ dir });
+    await store.save('anthropic', 'work', token(1));
+    const dead = path.join(dir, `.${tokenFileName('anthropic', 'work')}.4242.0badc0ffee00.tmp`);
+    await writeFile(dead, 'half a token', { mode: 0o600 });
+    const live = path.join(dir, `.${tokenFileName('anthropic', 'work')}.a1b2c3d4e5f6.tmp`);
+    const handle = await openFile(live, 'wx', 0o600);
+    expect(loadNativeLock().tryLock(handle.fd, LOCK_RANGE.offset, LOCK_RANGE.length)).toBe(true);
+    await store.save('anthropic', 'work', token(2));
+    const names = await readdir(dir);
+    expect(names).not.toContain(path.basename(dead));
+    expect(names).toContain(path.basename(live));
+    await handle.close();
+    await store.save('anthropic', 'work', token(3));
+    expect(await readdir(dir)).toEqual([tokenFileName('anthropic', 'work')]);
   });
 });

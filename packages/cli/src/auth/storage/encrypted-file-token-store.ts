@@ -1,6 +1,7 @@
 // TokenStore over encrypted files, one per provider:bucket (`<provider>~<bucket>.token`, 0600 in a
-// 0700 dir), written atomically. Unreadable or undecryptable files read as CORRUPT and are kept.
-import { promises as fs } from 'node:fs';
+// 0700 dir), written atomically. A damaged file reads as CORRUPT, a wrong or missing key as
+// KEY_MISMATCH (never corrupt, never a reason to log in); files are kept either way. Version-1
+// files (machine-derived key) still open and are rewritten in the current format when read.
 import path from 'node:path';
 import {
   TokenStoreError,
@@ -13,28 +14,36 @@ import {
   type StoreDescription,
   type TokenStore,
 } from '@baton/core';
-import { ensurePrivateDir, writeFileAtomic } from '../../util/atomic-write.js';
+import { promises as fs } from 'node:fs';
+import { ensurePrivateDir } from '../../util/atomic-write.js';
+import { AnyEnvelopeSchema, DecryptError, open, seal } from './envelope.js';
 import {
-  DecryptError,
-  EnvelopeSchema,
-  SCRYPT_PARAMS,
-  deriveKey,
-  newSalt,
-  open,
-  resolveKeyMaterial,
-  seal,
-  type KeyMaterial,
-} from './envelope.js';
+  NotRegularFileError,
+  readPrivateFile,
+  writePrivateFile,
+  type WarningSink,
+} from './private-file.js';
+import { KEY_FILE_NAME, KeyMismatchError, StoreKeys } from './store-key.js';
 
 export const TOKEN_FILE_SUFFIX = '.token';
 /** Separates provider and bucket in a file name; not a character names may contain. */
 const NAME_SEPARATOR = '~';
 
+export const FILE_PROTECTION = {
+  'key-file':
+    'encrypted, key file beside it: protects copies of the token files, not against this user',
+  passphrase: 'encrypted, passphrase',
+} as const;
+
 export interface EncryptedFileTokenStoreOptions {
   /** Directory holding the token files (normally `<dataDir>/tokens`). */
   dir: string;
-  /** BATON_STORE_PASSPHRASE; when absent or empty the machine-and-user key is used. */
+  /** BATON_STORE_PASSPHRASE; when absent or empty the key file is used. */
   passphrase?: string;
+  /** The key file (default: `store.key` beside the token dir, i.e. in the data dir). */
+  keyFile?: string;
+  /** Told about things fixed on the way (loose permissions tightened, old files rewritten). */
+  onWarning?: WarningSink;
 }
 
 export function tokenFileName(provider: string, bucket: string): string {
@@ -58,6 +67,7 @@ function ioError(
   provider?: string,
   bucket?: string,
 ): TokenStoreError {
+  if (error instanceof TokenStoreError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   const names = { ...(provider ? { provider } : {}), ...(bucket ? { bucket } : {}) };
   return new TokenStoreError(
@@ -69,74 +79,98 @@ function ioError(
 
 export class EncryptedFileTokenStore implements TokenStore {
   private readonly dir: string;
-  private readonly passphrase: string | undefined;
-  private material: Promise<KeyMaterial> | undefined;
-  /** Derived keys by salt (base64), so scrypt runs once per salt per process. */
-  private readonly keys = new Map<string, Promise<Buffer>>();
-  private writeSalt: Buffer | undefined;
+  private readonly keys: StoreKeys;
+  /** Everything reported through onWarning, for `auth status` and `doctor`. */
+  readonly warnings: string[] = [];
+  private readonly warn: WarningSink;
 
   constructor(options: EncryptedFileTokenStoreOptions) {
     this.dir = path.resolve(options.dir);
-    this.passphrase = options.passphrase === '' ? undefined : options.passphrase;
+    this.warn = (message) => {
+      this.warnings.push(message);
+      options.onWarning?.(message);
+    };
+    this.keys = new StoreKeys({
+      keyFile: options.keyFile ?? path.join(path.dirname(this.dir), KEY_FILE_NAME),
+      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      warn: this.warn,
+    });
+  }
+
+  /** The key file in use (whether or not it exists yet). */
+  get keyFile(): string {
+    return this.keys.keyFile;
   }
 
   describe(): StoreDescription {
     return {
       backend: 'file',
       durability: `encrypted files in ${this.dir}`,
-      protection:
-        this.passphrase === undefined ? 'encrypted, machine-bound key' : 'encrypted, passphrase',
+      protection: FILE_PROTECTION[this.keys.source],
     };
   }
 
   async get(provider: string, bucket: string): Promise<OAuthToken | null> {
-    const key = tokenKey(provider, bucket);
+    const account = tokenKey(provider, bucket);
     const file = path.join(this.dir, tokenFileName(provider, bucket));
-    let text: string;
+    const names = { provider, bucket, backend: 'file' as const };
+    const corrupt = (why: string): TokenStoreError =>
+      new TokenStoreError(
+        'CORRUPT',
+        `the token file ${file} for ${provider}/${bucket} ${why}`,
+        names,
+      );
+    let raw: Buffer | null;
     try {
-      text = await fs.readFile(file, 'utf8');
+      raw = await readPrivateFile(file, this.warn);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (error instanceof NotRegularFileError)
+        throw corrupt(
+          `is a ${error.kind}, not a regular file; it is not read (a save or login replaces it)`,
+        );
       throw ioError(error, `read ${file}`, provider, bucket);
     }
-    const corrupt = (why: string): TokenStoreError =>
-      new TokenStoreError('CORRUPT', `the token file ${file} for ${provider}/${bucket} ${why}`, {
-        provider,
-        bucket,
-        backend: 'file',
-      });
-    let envelope;
-    try {
-      envelope = EnvelopeSchema.parse(JSON.parse(text));
-    } catch {
-      throw corrupt('is not a baton token envelope (damaged or not written by baton)');
-    }
-    const material = await this.keyMaterial();
-    if (envelope.keySource !== material.source) {
-      throw corrupt(
-        envelope.keySource === 'passphrase'
-          ? 'was encrypted with a passphrase: set BATON_STORE_PASSPHRASE to read it'
-          : 'was encrypted with the machine-bound key: unset BATON_STORE_PASSPHRASE to read it',
-      );
-    }
+    if (raw === null) return null;
+    const parsed = (() => {
+      try {
+        return AnyEnvelopeSchema.parse(JSON.parse(raw.toString('utf8')));
+      } catch {
+        throw corrupt('is not a baton token envelope (damaged or not written by baton)');
+      }
+    })();
     let plaintext: string;
     try {
-      const derived = await this.derive(
-        material,
-        Buffer.from(envelope.kdf.salt, 'base64'),
-        envelope.kdf,
-      );
-      plaintext = open(envelope, key, derived);
+      if (parsed.version === 1) {
+        const key = await this.keys.forLegacy(parsed);
+        try {
+          plaintext = open(parsed, account, key);
+        } catch {
+          // Version 1 cannot tell a wrong key from an altered file; a wrong key is far likelier.
+          throw new KeyMismatchError(
+            parsed.keySource === 'passphrase'
+              ? 'BATON_STORE_PASSPHRASE is not the passphrase it was encrypted with, or the file was altered'
+              : 'it was written by an older baton with a key derived from the machine id or hostname, which has changed since (or by another user, or it was altered)',
+          );
+        }
+      } else {
+        const key = await this.keys.forRead(parsed);
+        plaintext = open(parsed, account, key);
+      }
     } catch (error) {
-      if (!(error instanceof DecryptError)) throw corrupt('has unusable key parameters');
-      throw corrupt(
-        material.source === 'passphrase'
-          ? 'cannot be decrypted: wrong BATON_STORE_PASSPHRASE, or the file was altered'
-          : 'cannot be decrypted: it was written on another machine or by another user, or it was altered',
-      );
+      if (error instanceof KeyMismatchError) {
+        throw new TokenStoreError(
+          'KEY_MISMATCH',
+          `the token file ${file} for ${provider}/${bucket} cannot be decrypted: ${error.message}`,
+          names,
+        );
+      }
+      if (error instanceof DecryptError)
+        throw corrupt('fails its integrity check (it was altered or damaged)');
+      throw ioError(error, `read the key for ${file}`, provider, bucket);
     }
+    let token: OAuthToken;
     try {
-      return parseOAuthToken(JSON.parse(plaintext));
+      token = parseOAuthToken(JSON.parse(plaintext));
     } catch (error) {
       // Never quote the plaintext: JSON.parse messages include the input.
       throw corrupt(
@@ -145,18 +179,57 @@ export class EncryptedFileTokenStore implements TokenStore {
           : `holds an invalid token: ${(error as Error).message}`,
       );
     }
+    if (parsed.version === 1) await this.upgrade(file, raw, provider, bucket, token);
+    return token;
+  }
+
+  /** Rewrites a version-1 file in the current format, unless another process changed it meanwhile. */
+  private async upgrade(
+    file: string,
+    raw: Buffer,
+    provider: string,
+    bucket: string,
+    token: OAuthToken,
+  ): Promise<void> {
+    try {
+      const written = await writePrivateFile(file, await this.encode(provider, bucket, token), {
+        unlessChangedFrom: raw,
+      });
+      if (written) this.warn(`${file} was rewritten from format 1 to the current format`);
+    } catch (error) {
+      this.warn(
+        `${file} could not be rewritten in the current format: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async encode(provider: string, bucket: string, token: OAuthToken): Promise<string> {
+    const plaintext = JSON.stringify(parseOAuthToken(token));
+    const { key, source, kdf } = await this.keys.forWrite();
+    return `${JSON.stringify(seal(plaintext, tokenKey(provider, bucket), key, source, kdf))}\n`;
   }
 
   async save(provider: string, bucket: string, token: OAuthToken): Promise<void> {
-    const key = tokenKey(provider, bucket);
-    const plaintext = JSON.stringify(parseOAuthToken(token));
-    const material = await this.keyMaterial();
-    this.writeSalt ??= newSalt();
-    const derived = await this.derive(material, this.writeSalt, SCRYPT_PARAMS);
-    const envelope = seal(plaintext, key, derived, this.writeSalt, material.source);
     const file = path.join(this.dir, tokenFileName(provider, bucket));
+    let data: string;
     try {
-      await writeFileAtomic(file, `${JSON.stringify(envelope)}\n`);
+      data = await this.encode(provider, bucket, token);
+    } catch (error) {
+      if (error instanceof KeyMismatchError) {
+        throw new TokenStoreError(
+          'KEY_MISMATCH',
+          `cannot save ${provider}/${bucket}: ${error.message}`,
+          {
+            provider,
+            bucket,
+            backend: 'file',
+          },
+        );
+      }
+      throw ioError(error, `prepare ${file}`, provider, bucket);
+    }
+    try {
+      await writePrivateFile(file, data);
     } catch (error) {
       throw ioError(error, `write ${file}`, provider, bucket);
     }
@@ -200,25 +273,5 @@ export class EncryptedFileTokenStore implements TokenStore {
       throw ioError(error, `list ${this.dir}`);
     }
     return names.flatMap((name) => parseTokenFileName(name) ?? []);
-  }
-
-  private keyMaterial(): Promise<KeyMaterial> {
-    this.material ??= resolveKeyMaterial(this.passphrase);
-    return this.material;
-  }
-
-  private derive(
-    material: KeyMaterial,
-    salt: Buffer,
-    params: { N: number; r: number; p: number },
-  ): Promise<Buffer> {
-    const id = `${params.N}.${params.r}.${params.p}:${salt.toString('base64')}`;
-    let derived = this.keys.get(id);
-    if (!derived) {
-      derived = deriveKey(material.secret, salt, params);
-      derived.catch(() => this.keys.delete(id));
-      this.keys.set(id, derived);
-    }
-    return derived;
   }
 }
