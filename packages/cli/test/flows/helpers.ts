@@ -1,5 +1,6 @@
 // Shared pieces of the flow tests: a provider config for the testkit server, introspection, and a
 // driver that moves a FakeClock while real HTTP happens underneath.
+import { createServer, type Server } from 'node:net';
 import type { FakeClock } from '@baton/core';
 import type { AuthorizationServer } from '@baton/testkit';
 import {
@@ -68,5 +69,33 @@ export async function driveFakeClock<T>(
 export async function untilSleeping(clock: FakeClock, count = 1): Promise<void> {
   while (clock.pendingSleepers < count) {
     await new Promise((resolve) => setTimeout(resolve, REAL_TICK_MS));
+  }
+}
+
+export function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const socket = createServer();
+    socket.once('error', reject);
+    socket.listen(port, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+export const closeServer = (s: Server): Promise<void> =>
+  new Promise((resolve) => s.close(() => resolve()));
+
+export async function freePort(): Promise<number> {
+  const s = await listenOn(0);
+  const { port } = s.address() as { port: number };
+  await closeServer(s);
+  return port;
+}
+
+/** True when nothing listens on the port any more. */
+export async function portIsFree(port: number): Promise<boolean> {
+  try {
+    await closeServer(await listenOn(port));
+    return true;
+  } catch {
+    return false;
   }
 }

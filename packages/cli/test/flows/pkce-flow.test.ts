@@ -1,6 +1,5 @@
 // Authorization code + PKCE against the real testkit server: loopback end to end, stray callbacks
 // turned away, busy ports, timeout and abort (no socket left behind), and the paste-the-code variant.
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, isAbortError } from '@baton/core';
 import {
@@ -17,7 +16,14 @@ import {
   StateMismatchError,
   type ResolvedProvider,
 } from '../../src/auth/flows/index.js';
-import { introspect, localProvider } from './helpers.js';
+import {
+  closeServer,
+  freePort,
+  introspect,
+  listenOn,
+  localProvider,
+  portIsFree,
+} from './helpers.js';
 
 const PORT_SPAN = 5;
 let server: AuthorizationServer;
@@ -30,34 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-function listenOn(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const socket = createServer();
-    socket.once('error', reject);
-    socket.listen(port, '127.0.0.1', () => resolve(socket));
-  });
-}
-
-const closeServer = (s: Server): Promise<void> =>
-  new Promise((resolve) => s.close(() => resolve()));
-
-async function freePort(): Promise<number> {
-  const s = await listenOn(0);
-  const { port } = s.address() as { port: number };
-  await closeServer(s);
-  return port;
-}
-
-/** True when nothing listens on the port any more. */
-async function portIsFree(port: number): Promise<boolean> {
-  try {
-    await closeServer(await listenOn(port));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('PKCE loopback flow', () => {
   it('logs in end to end, skipping a busy port, and the token belongs to the account', async () => {

@@ -50,6 +50,8 @@ export interface RawHttpServer {
   script(path: string, answers: RawAnswer[], when?: (request: RawRequest) => boolean): void;
   /** Answers still queued for a path. */
   pending(path: string): number;
+  /** Forgets every queued answer and recorded request (between tests). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -162,6 +164,10 @@ export async function startRawHttpServer(
     },
     pending: (path) =>
       scripts.filter((s) => s.path === path).reduce((n, s) => n + s.answers.length, 0),
+    reset: () => {
+      scripts.length = 0;
+      requests.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
