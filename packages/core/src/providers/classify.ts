@@ -13,6 +13,12 @@ import {
   ServerError,
   type ProviderErrorInit,
 } from './errors.js';
+import {
+  believable,
+  readBodyReset,
+  readCodexHeaders,
+  readUnifiedLimit,
+} from './provider-resets.js';
 import { headersToRecord, readRateLimitTiming, type HeaderSource } from './retry-after.js';
 
 export const CLASSIFIED_KINDS = [
@@ -42,6 +48,8 @@ export interface ClassifiedProviderError {
   quotaWording: boolean;
   /** Credit balance, billing or spend-limit wording (a subset of quotaWording). */
   billingWording?: boolean;
+  /** `anthropic-ratelimit-unified-status: rejected`: the subscription window is spent. */
+  windowRejected?: boolean;
   /** 529 or Anthropic `overloaded_error`. */
   overloaded: boolean;
   /** ECONNRESET, ETIMEDOUT, EAI_AGAIN, UND_ERR_SOCKET, ... */
@@ -94,7 +102,7 @@ const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
  * `usage limit`, `quota` (which also covers OpenAI's `insufficient_quota`), `credit balance`,
  * billing and spend limits: the account (not the request) is out.
  */
-const QUOTA_WORDING = /usage limit|quota|credit balance|billing|spend limit/i;
+const QUOTA_WORDING = /usage[ _]limit|quota|credit balance|billing|spend limit/i;
 /** Credit and billing limits: no timer resets them (a guessed cooldown is long). */
 const BILLING_WORDING = /credit balance|billing|spend limit/i;
 /**
@@ -121,7 +129,8 @@ const SECRET_HEADERS: ReadonlySet<string> = new Set([
   'x-api-key',
 ]);
 
-const UNREADABLE = 'unreadable error';
+/** The message of a value whose properties could not even be read. */
+export const UNREADABLE = 'unreadable error';
 
 type Bag = Record<string, unknown>;
 const isObject = (value: unknown): value is Bag => typeof value === 'object' && value !== null;
@@ -257,10 +266,52 @@ function readNetwork(error: unknown): NetworkSignal {
   return code === undefined ? { network } : { network, code };
 }
 
+/** An SDK error carrying a provider's error body (not our own typed errors, not a bare Error). */
+function isProviderBody(error: unknown): boolean {
+  if (error instanceof ProviderError) return false;
+  return isObject(prop(error, 'error')) || errorNames(error).some((n) => n.endsWith('APIError'));
+}
+
 function isAbort(error: unknown): boolean {
   if (isAbortError(error)) return true;
   if (errorNames(error).some((n) => n === 'APIUserAbortError' || n === 'AbortError')) return true;
   return prop(error, 'code') === 'ABORT_ERR';
+}
+
+/**
+ * What an error event inside a 200 stream means, by its `error.type` / `code` (no HTTP status):
+ * BEHAVIOR §6 sends overload and server errors to the 5xx row and rate limits to the 429 row.
+ */
+const KIND_BY_CODE: Readonly<Record<string, ClassifiedKind>> = {
+  overloaded_error: 'server',
+  api_error: 'server',
+  server_error: 'server',
+  internal_server_error: 'server',
+  internal_error: 'server',
+  service_unavailable: 'server',
+  rate_limit_error: 'rate-limit',
+  rate_limit_exceeded: 'rate-limit',
+  insufficient_quota: 'quota',
+  usage_limit_reached: 'quota',
+  billing_error: 'quota',
+  authentication_error: 'auth',
+  permission_error: 'auth',
+  invalid_request_error: 'client',
+  not_found_error: 'client',
+  request_too_large: 'client',
+};
+
+/** A status-less provider error (a stream's error event): typed by its code, else a server failure. */
+function kindFromCode(
+  code: string | undefined,
+  quotaWording: boolean,
+  refusalWording: boolean,
+): ClassifiedKind | undefined {
+  if (code === undefined) return undefined;
+  if (refusalWording) return 'refused';
+  const kind = Object.hasOwn(KIND_BY_CODE, code) ? KIND_BY_CODE[code] : undefined;
+  if (kind === 'rate-limit' && quotaWording) return 'quota';
+  return kind ?? 'server';
 }
 
 function kindFromStatus(
@@ -293,6 +344,15 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   const headers = readHeaders(error);
   const timing = readRateLimitTiming(headers, now);
   const body = readBody(error);
+  const unified = readUnifiedLimit(headers, now);
+  const resets = [
+    timing.resetAfterMs,
+    unified?.resetAfterMs,
+    readCodexHeaders(headers, now),
+    readBodyReset(body, now),
+  ].filter((ms): ms is number => believable(ms) !== undefined);
+  const resetAfterMs = resets.length > 0 ? Math.max(...resets) : undefined;
+  const windowRejected = status === STATUS_TOO_MANY_REQUESTS && unified?.rejected === true;
   const providerCode = readProviderCode(error);
   const wording = [message, body ?? '', providerCode ?? ''].join('\n');
   const quotaWording = QUOTA_WORDING.test(wording);
@@ -301,13 +361,16 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   const overloaded = status === STATUS_OVERLOADED || OVERLOADED_WORDING.test(wording);
   const net = readNetwork(error);
 
-  let retryAfterMs = timing.retryAfterMs;
+  let retryAfterMs = believable(timing.retryAfterMs);
   if (retryAfterMs === undefined && error instanceof ProviderError)
-    retryAfterMs = error.retryAfterMs;
+    retryAfterMs = believable(error.retryAfterMs);
 
   let kind: ClassifiedKind;
   if (error instanceof ProviderError) kind = error.kind;
   else if (overloaded) kind = 'server';
+  else if (windowRejected) kind = 'quota';
+  else if (status === undefined && isProviderBody(error) && !net.network)
+    kind = kindFromCode(providerCode, quotaWording, refusalWording) ?? 'unknown';
   else {
     kind = kindFromStatus(status, quotaWording, refusalWording);
     if (kind === 'unknown' && net.network) kind = 'network';
@@ -320,10 +383,11 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
     kind,
     quotaWording,
     ...(billingWording ? { billingWording } : {}),
+    ...(windowRejected ? { windowRejected } : {}),
     overloaded,
     ...(status !== undefined ? { status } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    ...(timing.resetAfterMs !== undefined ? { resetAfterMs: timing.resetAfterMs } : {}),
+    ...(resetAfterMs !== undefined ? { resetAfterMs } : {}),
     ...(networkCode !== undefined ? { networkCode } : {}),
     ...(code !== undefined ? { code } : {}),
     ...(body !== undefined ? { body } : {}),
@@ -373,7 +437,9 @@ function safeHeaders(headers: HeaderSource): Record<string, string> {
 export function toProviderError(error: unknown, options: ToProviderErrorOptions = {}): Error {
   if (error instanceof ProviderError) return error;
   const c = classifyProviderError(error, options);
-  const ErrorClass = PROVIDER_ERROR_CLASSES[c.kind];
+  // An SDK error the table has no row for is still the provider's answer: typed, never the raw SDK error.
+  const sdkAnswer = c.kind === 'unknown' && (c.status !== undefined || isProviderBody(error));
+  const ErrorClass = PROVIDER_ERROR_CLASSES[c.kind] ?? (sdkAnswer ? ClientError : undefined);
   if (ErrorClass === undefined) {
     return error instanceof Error ? error : new Error(c.message, { cause: error });
   }
@@ -390,41 +456,4 @@ export function toProviderError(error: unknown, options: ToProviderErrorOptions 
   return new ErrorClass(c.message, init);
 }
 
-/** Longest provider message carried into failover reasons and the exhausted error. */
-export const MAX_PROVIDER_MESSAGE_CHARS = 300;
-/** The SDKs prefix their message with the status and the raw body: `429 {"type":"error",…}`. */
-const SDK_STATUS_PREFIX = /^\d{3}\s+[[{]/;
-
-function messageInBody(body: string | undefined): string | undefined {
-  if (body === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  // Google's OpenAI-compatible endpoint wraps its error object in an array.
-  const root = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
-  for (const candidate of [prop(prop(root, 'error'), 'message'), prop(root, 'message')]) {
-    const text = str(candidate)?.trim();
-    if (text) return text;
-  }
-  return undefined;
-}
-
-/**
- * The provider's own words about a failure, on one line and capped: the `message` of the error body
- * when there is one, else the error's message unless it is the SDK's `429 {…}` rendering of the body.
- */
-export function providerMessage(classified: ClassifiedProviderError): string | undefined {
-  const raw =
-    messageInBody(classified.body) ??
-    (SDK_STATUS_PREFIX.test(classified.message) || classified.message === UNREADABLE
-      ? undefined
-      : classified.message);
-  const text = raw?.replace(/\s+/g, ' ').trim();
-  if (!text) return undefined;
-  return text.length > MAX_PROVIDER_MESSAGE_CHARS
-    ? `${text.slice(0, MAX_PROVIDER_MESSAGE_CHARS - 1)}…`
-    : text;
-}
+export { MAX_PROVIDER_MESSAGE_CHARS, providerMessage } from './provider-message.js';
