@@ -4,6 +4,11 @@ import type { FailoverTrigger } from '../providers/retry-decision.js';
 
 /** What the engine knows about the failure that triggered a failover. */
 export interface FailoverContext {
+  /**
+   * The bucket the failed attempt used. When it is no longer the session bucket, a concurrent
+   * request already failed over from it: the handler does not classify it again.
+   */
+  failedBucket?: string;
   triggeringStatus?: number;
   /** How long the provider asked to wait (Retry-After / reset header), in ms. */
   retryAfterMs?: number;

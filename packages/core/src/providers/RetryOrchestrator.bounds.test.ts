@@ -99,6 +99,7 @@ describe('bounds', () => {
     expect(h.clock.sleeps).toEqual([]);
     expect(h.handler.contexts).toStrictEqual([
       {
+        failedBucket: 'a',
         triggeringStatus: 503,
         retryAfterMs: 60_001,
         retryAt: h.start + 60_001,
@@ -183,6 +184,7 @@ describe('failover', () => {
     await expect(h.run(result)).resolves.toBe('served by b');
     expect(h.handler.contexts).toStrictEqual([
       {
+        failedBucket: 'a',
         triggeringStatus: 429,
         retryAfterMs: 30_000,
         retryAt: h.start + 30_000,

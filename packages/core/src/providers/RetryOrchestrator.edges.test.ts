@@ -238,7 +238,7 @@ describe('failover context', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(h.clock.sleeps).toEqual([2_000, 4_000]);
     expect(h.handler.contexts).toStrictEqual([
-      { trigger: 'server', message: 'overloaded_error: try again later' },
+      { failedBucket: 'a', trigger: 'server', message: 'overloaded_error: try again later' },
     ]);
     expect(h.failovers).toStrictEqual([{ from: 'a', to: 'b', outcome: 'switched' }]);
   });

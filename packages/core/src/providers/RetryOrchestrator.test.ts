@@ -74,6 +74,7 @@ describe('§6 retry table', () => {
     expect(h.clock.sleeps).toEqual([1_000]);
     expect(h.handler.contexts).toStrictEqual([
       {
+        failedBucket: 'a',
         triggeringStatus: 429,
         retryAfterMs: 1_000,
         retryAt: h.start + 2_000,
@@ -92,6 +93,7 @@ describe('§6 retry table', () => {
     expect(h.clock.sleeps).toEqual([]);
     expect(h.handler.contexts).toStrictEqual([
       {
+        failedBucket: 'a',
         triggeringStatus: 429,
         retryAfterMs: 10_001,
         retryAt: h.start + 10_001,
@@ -113,6 +115,7 @@ describe('§6 retry table', () => {
     expect(h.clock.sleeps).toEqual([]);
     expect(h.handler.contexts).toStrictEqual([
       {
+        failedBucket: 'a',
         triggeringStatus: 429,
         retryAfterMs: 30_000,
         retryAt: h.start + 30_000,
@@ -142,7 +145,7 @@ describe('§6 retry table', () => {
     expect(provider.buckets).toEqual(['a', 'b']);
     expect(h.clock.sleeps).toEqual([]);
     expect(h.handler.contexts).toStrictEqual([
-      { triggeringStatus: 402, trigger: 'quota', message: 'payment required' },
+      { failedBucket: 'a', triggeringStatus: 402, trigger: 'quota', message: 'payment required' },
     ]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'quota-exhausted' });
   });
@@ -167,7 +170,7 @@ describe('§6 retry table', () => {
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
     expect(provider.buckets).toEqual(['a', 'a', 'b']);
     expect(h.handler.contexts).toStrictEqual([
-      { triggeringStatus: status, trigger: 'auth', message: 'token revoked' },
+      { failedBucket: 'a', triggeringStatus: status, trigger: 'auth', message: 'token revoked' },
     ]);
     expect(h.handler.getLastFailoverReasons()).toEqual({ a: 'expired-refresh-failed' });
   });
@@ -184,7 +187,12 @@ describe('§6 retry table', () => {
     );
     expect(world.calls).toEqual(['a', 'b']);
     expect(h.handler.contexts).toStrictEqual([
-      { triggeringStatus: 401, trigger: 'auth', message: 'invalid bearer token' },
+      {
+        failedBucket: 'a',
+        triggeringStatus: 401,
+        trigger: 'auth',
+        message: 'invalid bearer token',
+      },
     ]);
   });
 

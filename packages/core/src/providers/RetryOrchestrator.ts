@@ -182,6 +182,8 @@ class RetryRun {
   private attemptNumber = 0;
   /** The access token the current attempt reported sending. */
   private accessToken: string | undefined;
+  /** The bucket the current attempt was sent to. */
+  private attemptBucket: string | undefined;
   /** The failure that ended the request after output had already reached the caller. */
   private interruptedBy: ClassifiedProviderError | undefined;
 
@@ -198,9 +200,10 @@ class RetryRun {
     throwIfAborted(this.signal);
     this.attemptNumber += 1;
     this.accessToken = undefined;
+    this.attemptBucket = this.currentBucket();
     return {
       attempt: this.attemptNumber,
-      bucket: this.currentBucket(),
+      bucket: this.attemptBucket,
       signal: this.signal,
       reportCredential: (accessToken) => {
         this.accessToken = accessToken;
@@ -311,6 +314,7 @@ class RetryRun {
     const context: FailoverContext = {
       signal: this.signal,
       trigger,
+      ...(this.attemptBucket === undefined ? {} : { failedBucket: this.attemptBucket }),
       ...(status === undefined ? {} : { triggeringStatus: status }),
       ...(retryAfterMs === undefined
         ? {}
