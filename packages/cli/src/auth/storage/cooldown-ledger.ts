@@ -22,7 +22,11 @@ export const LEDGER_VERSION = 1;
 /** The lock key that serialises ledger writers. */
 export const LEDGER_LOCK_KEY = 'cooldown-ledger';
 
-export const COOLDOWN_SOURCES = ['retry-after', 'reset-header', 'guess'] as const;
+/**
+ * `until-login`: the bucket needs a new login (dead grant, refused credential); such an entry lasts
+ * until a login or refresh for the bucket succeeds and clears it.
+ */
+export const COOLDOWN_SOURCES = ['retry-after', 'reset-header', 'guess', 'until-login'] as const;
 export type CooldownSource = (typeof COOLDOWN_SOURCES)[number];
 
 export interface CooldownEntry {
@@ -39,7 +43,10 @@ export interface CooldownListing extends CooldownEntry {
   bucket: string;
 }
 
-export type CooldownInput = Pick<CooldownEntry, 'reason' | 'until' | 'source'>;
+export type CooldownInput = Pick<CooldownEntry, 'reason' | 'until' | 'source'> & {
+  /** Cap for this guess instead of `maxGuessMs` (credit and billing limits, which no timer resets). */
+  guessCapMs?: number;
+};
 
 const EntrySchema = z.object({
   reason: z.enum(BUCKET_FAILURE_REASONS),
@@ -107,7 +114,9 @@ export class CooldownLedger {
     const key = tokenKey(provider, bucket);
     const now = this.clock.now();
     const until =
-      input.source === 'guess' ? Math.min(input.until, now + this.maxGuessMs) : input.until;
+      input.source === 'guess'
+        ? Math.min(input.until, now + (input.guessCapMs ?? this.maxGuessMs))
+        : input.until;
     const entry = EntrySchema.parse({
       reason: input.reason,
       source: input.source,
