@@ -9,17 +9,13 @@ import {
   PROVIDER_PRESETS,
   isPresetName,
   presetConfig,
+  retiredPresetMessage,
   type CustomProviderInput,
   type ProviderConfig,
 } from '../auth/flows/index.js';
 import type { BatonPaths } from '../paths.js';
 import { JsonFileError, isTempFile, writeJsonFile } from '../util/atomic-write.js';
 import { CliError } from '../ui/errors.js';
-
-/** Presets whose login no longer works; the value says why and what to use instead. */
-export const RETIRED_PRESETS: Readonly<Record<string, string>> = {
-  qwen: "Qwen's OAuth free tier ended on 2026-04-15, so the qwen login is retired",
-};
 
 export const providersDir = (paths: BatonPaths): string => path.join(paths.configDir, 'providers');
 
@@ -38,8 +34,9 @@ export class UnknownProviderError extends CliError {
 export class RetiredProviderError extends CliError {
   override readonly name = 'RetiredProviderError';
   constructor(provider: string, why: string) {
-    super(why, {
-      next: `log a bucket in with an API key instead: \`baton auth login ${provider} --bucket B --api-key\``,
+    // The preset's message already names the API-key login that still works.
+    super(why.replace(/\.$/, ''), {
+      next: `log a bucket in with an API key: \`baton auth login ${provider} --bucket B --api-key\``,
     });
   }
 }
@@ -50,7 +47,7 @@ export interface ResolveOptions {
 }
 
 export function activePresetNames(): string[] {
-  return Object.keys(PROVIDER_PRESETS).filter((name) => !(name in RETIRED_PRESETS));
+  return Object.keys(PROVIDER_PRESETS).filter((name) => retiredPresetMessage(name) === undefined);
 }
 
 /** The provider's config: a custom file wins over a preset of the same name. */
@@ -62,7 +59,7 @@ export function resolveProviderConfig(
   const custom = readCustomProvider(paths, name);
   if (custom) return custom;
   if (!isPresetName(name)) throw new UnknownProviderError(name, paths);
-  const retired = RETIRED_PRESETS[name];
+  const retired = retiredPresetMessage(name);
   if (retired && !options.allowRetired) throw new RetiredProviderError(name, retired);
   return presetConfig(name);
 }

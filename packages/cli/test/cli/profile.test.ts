@@ -97,7 +97,7 @@ describe('baton profile create', () => {
   it('accepts a retired preset (API keys still work there) with a warning', async () => {
     h = await harness();
     expect(await create('q', { provider: 'qwen' })).toBe(0);
-    expect(h.stderr()).toContain('qwen login is retired');
+    expect(h.stderr()).toContain('the qwen login is retired');
   });
 
   it('refuses to overwrite an existing profile', async () => {

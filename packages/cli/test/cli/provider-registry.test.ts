@@ -38,7 +38,7 @@ describe('resolveProviderConfig', () => {
   it('refuses the retired qwen login but allows it for API keys', async () => {
     h = await harness();
     expect(() => resolveProviderConfig('qwen', h.factory.paths)).toThrow(RetiredProviderError);
-    expect(() => resolveProviderConfig('qwen', h.factory.paths)).toThrow(/retired/);
+    expect(() => resolveProviderConfig('qwen', h.factory.paths)).toThrow(/discontinued/);
     expect(resolveProviderConfig('qwen', h.factory.paths, { allowRetired: true }).name).toBe(
       'qwen',
     );

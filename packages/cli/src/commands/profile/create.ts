@@ -1,7 +1,8 @@
 // `baton profile create <name>`: writes a new profile file after validating every field; the first
 // profile becomes the active one.
 import { checkProfileName, parseProfile, readProfile, saveProfile } from '../../config/profile.js';
-import { RETIRED_PRESETS, resolveProviderConfig } from '../../config/provider-registry.js';
+import { resolveProviderConfig } from '../../config/provider-registry.js';
+import { retiredPresetMessage } from '../../auth/flows/index.js';
 import { readSettings, updateSettings } from '../../config/settings.js';
 import { CliError } from '../../ui/errors.js';
 import type { Factory } from '../factory.js';
@@ -52,7 +53,10 @@ export async function runProfileCreate(options: ProfileCreateOptions): Promise<v
   }
   factory.out.success(`created profile ${profile.name}: ${describeProfile(profile)}`);
   if (becameActive) factory.out.note(`  ${profile.name} is now the active profile`);
-  const retired = RETIRED_PRESETS[profile.provider];
-  if (retired) factory.out.warn(`${retired}; its buckets need API keys (--api-key)`);
+  if (retiredPresetMessage(profile.provider)) {
+    factory.out.warn(
+      `the ${profile.provider} login is retired: its buckets need API keys (--api-key)`,
+    );
+  }
   factory.out.note(`  next: baton auth login ${profile.provider} --bucket ${profile.buckets[0]}`);
 }
