@@ -22,6 +22,17 @@ import {
 const HOUR_S = 3600;
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
+/** A bucket armed from an hour-long token whose first renewal failed (a retry is waiting). */
+async function afterOneFailure() {
+  const h = renewalHarness({ random: () => 0 });
+  const token = await h.login('work', HOUR_S);
+  h.scheduler.schedule(PROVIDER, 'work', token);
+  h.script.push('transient');
+  await h.advance(0.8 * HOUR_S * 1000);
+  expect(h.scheduler.state(PROVIDER, 'work').failures).toBe(1);
+  return { h, token };
+}
+
 describe('renewal timing arithmetic', () => {
   test.prop([fc.integer({ min: 1, max: 90 * 24 * HOUR_S * 1000 }), unit])(
     'fires between 0.75 and 0.8 of the remaining lifetime',
@@ -245,22 +256,14 @@ describe('failures', () => {
   });
 
   it('a success after a failure clears the count', async () => {
-    const h = renewalHarness({ random: () => 0 });
-    h.scheduler.schedule(PROVIDER, 'work', await h.login('work', HOUR_S));
-    h.script.push('transient');
-    await h.advance(0.8 * HOUR_S * 1000);
-    expect(h.scheduler.state(PROVIDER, 'work').failures).toBe(1);
+    const { h } = await afterOneFailure();
     await h.advance(60_000);
     expect(h.scheduler.state(PROVIDER, 'work')).toMatchObject({ status: 'armed', failures: 0 });
     expect((await h.stored('work'))?.access_token).toBe('access-token-renewed-1');
   });
 
   it('a read of the same token while a retry waits keeps the retry', async () => {
-    const h = renewalHarness({ random: () => 0 });
-    const token = await h.login('work', HOUR_S);
-    h.scheduler.schedule(PROVIDER, 'work', token);
-    h.script.push('transient');
-    await h.advance(0.8 * HOUR_S * 1000);
+    const { h, token } = await afterOneFailure();
     const retry = h.scheduler.state(PROVIDER, 'work');
     expect(retry).toEqual({ status: 'armed', fireAt: h.clock.now() + 60_000, failures: 1 });
     h.scheduler.schedule(PROVIDER, 'work', token);
@@ -340,11 +343,7 @@ describe('failures', () => {
 
 describe('cancel, retainOnly and dispose', () => {
   it('cancel (logout) clears the timer and the failure count', async () => {
-    const h = renewalHarness({ random: () => 0 });
-    h.scheduler.schedule(PROVIDER, 'work', await h.login('work', HOUR_S));
-    h.script.push('transient');
-    await h.advance(0.8 * HOUR_S * 1000);
-    expect(h.scheduler.state(PROVIDER, 'work').failures).toBe(1);
+    const { h } = await afterOneFailure();
     h.scheduler.cancel(PROVIDER, 'work');
     expect(h.scheduler.state(PROVIDER, 'work')).toEqual({ status: 'idle', failures: 0 });
     expect(h.timers.pending).toBe(0);
