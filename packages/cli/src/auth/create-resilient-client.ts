@@ -1,0 +1,155 @@
+// The one factory the CLI, the demo and the benchmarks use to talk to a provider: the provider
+// client, wrapped in the RetryOrchestrator, failing over through the BucketFailoverHandlerImpl,
+// with credentials from the OAuthManager (refreshed on a 401/403, cooldowns cleared on success).
+import {
+  AnthropicMessagesClient,
+  AuthenticationError,
+  OpenAIChatClient,
+  RetryOrchestrator,
+  systemClock,
+  systemRandom,
+  type AttemptContext,
+  type Clock,
+  type FailoverEvent,
+  type ProviderChunk,
+  type ProviderClient,
+  type ProviderRequest,
+  type RandomSource,
+  type RetryEvent,
+  type RetryOptions,
+  type WaitEvent,
+} from '@baton/core';
+import {
+  BucketFailoverHandlerImpl,
+  type FailoverSwitchEvent,
+} from './BucketFailoverHandlerImpl.js';
+import { requestCredential } from './credential.js';
+import type { ProviderConfig } from './flows/provider-config.js';
+import type { OAuthManager } from './oauth-manager.js';
+import type { CooldownLedger } from './storage/cooldown-ledger.js';
+
+/** What the factory needs of a profile. */
+export interface ResilientProfile {
+  name: string;
+  provider: string;
+  model: string;
+  buckets: readonly string[];
+  /** Overrides the provider's API base. */
+  baseUrl?: string;
+}
+
+export interface ResilientClientDeps {
+  manager: OAuthManager;
+  ledger: CooldownLedger;
+  providerConfig: ProviderConfig;
+  /** A person can complete a foreground login (pass 3). */
+  interactive: boolean;
+  clock?: Clock;
+  random?: RandomSource;
+  retry?: Partial<RetryOptions>;
+  /** Replaces the wire client built from the provider config (benchmarks, tests of odd wires). */
+  client?: ProviderClient;
+  onWait?: (event: WaitEvent) => void;
+  onRetry?: (event: RetryEvent) => void;
+  onFailover?: (event: FailoverEvent) => void;
+  onSwitch?: (event: FailoverSwitchEvent) => void;
+  log?: (line: string) => void;
+}
+
+export type ResilientRequest = Omit<ProviderRequest, 'model'> & { model?: string };
+
+export interface ResilientClient {
+  readonly provider: string;
+  readonly handler: BucketFailoverHandlerImpl;
+  readonly orchestrator: RetryOrchestrator;
+  /** Streams one request through retries and failover; the first chunk is never repeated. */
+  stream(
+    request: ResilientRequest,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<ProviderChunk>;
+  /** Start of a user turn: back to the first bucket the ledger does not mark as out. */
+  newTurn(): Promise<void>;
+  /** The bucket the next request goes to. */
+  currentBucket(): string;
+}
+
+/** The wire client for a provider config (Anthropic Messages or OpenAI-compatible chat). */
+export function providerClientFor(
+  config: ProviderConfig,
+  baseUrl: string | undefined,
+  clock: Clock,
+): ProviderClient {
+  const options = { baseURL: baseUrl ?? config.baseUrl, provider: config.name, clock };
+  return config.api === 'anthropic'
+    ? new AnthropicMessagesClient(options)
+    : new OpenAIChatClient(options);
+}
+
+export function createResilientClient(
+  profile: ResilientProfile,
+  deps: ResilientClientDeps,
+): ResilientClient {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const { manager, ledger } = deps;
+  const provider = profile.provider;
+  const client = deps.client ?? providerClientFor(deps.providerConfig, profile.baseUrl, clock);
+  const handler = new BucketFailoverHandlerImpl({
+    manager,
+    ledger,
+    provider,
+    profile: { name: profile.name, buckets: profile.buckets },
+    clock,
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.onSwitch ? { onSwitch: deps.onSwitch } : {}),
+  });
+  const orchestrator = new RetryOrchestrator({
+    handler,
+    provider,
+    clock,
+    random,
+    interactive: deps.interactive,
+    ...(deps.retry ? { options: deps.retry } : {}),
+    ...(deps.onWait ? { onWait: deps.onWait } : {}),
+    ...(deps.onRetry ? { onRetry: deps.onRetry } : {}),
+    ...(deps.onFailover ? { onFailover: deps.onFailover } : {}),
+    onAuthError: async ({ bucket, accessToken, signal }) => {
+      if (bucket === undefined) throw new Error('no bucket to refresh');
+      await manager.forceRefresh(provider, bucket, accessToken, { signal });
+    },
+  });
+
+  async function* attempt(
+    request: ProviderRequest,
+    context: AttemptContext,
+  ): AsyncGenerator<ProviderChunk> {
+    const bucket = context.bucket ?? handler.getCurrentBucket();
+    const token = await manager.getOAuthToken(provider, bucket, { signal: context.signal });
+    if (token === null) {
+      // Typed as an auth failure without a status: the handler then finds "no-token" for it.
+      throw new AuthenticationError(`no credential is stored for ${provider}/${bucket}`, {
+        provider,
+      });
+    }
+    context.reportCredential(token.access_token);
+    yield* client.stream(request, { ...requestCredential(token), signal: context.signal });
+  }
+
+  return {
+    provider,
+    handler,
+    orchestrator,
+    stream(request, options = {}) {
+      const full: ProviderRequest = { ...request, model: request.model ?? profile.model };
+      return orchestrator.stream((context) => attempt(full, context), {
+        ...(options.signal ? { signal: options.signal } : {}),
+        textOf: (chunk) => (chunk.type === 'text' ? chunk.text : ''),
+      });
+    },
+    async newTurn() {
+      await handler.refreshLedger();
+      handler.reset();
+    },
+    currentBucket: () => handler.getCurrentBucket(),
+  };
+}

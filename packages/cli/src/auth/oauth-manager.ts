@@ -1,0 +1,691 @@
+// OAuthManager: the one place that reads, refreshes, logs in, persists and logs out a bucket's
+// credential, and the one source of truth for the active (session) bucket of each provider and
+// profile (BEHAVIOR §1-§4, §8). Flows only return tokens; this class alone writes them.
+import * as client from 'openid-client';
+import {
+  abortReason,
+  isTokenStoreError,
+  parseOAuthToken,
+  redactSecret,
+  secondsUntilExpiry,
+  systemClock,
+  systemRandom,
+  throwIfAborted,
+  tokenKey,
+  validateBucketName,
+  validateProviderName,
+  type Clock,
+  type OAuthToken,
+  type RandomSource,
+  type StoreDescription,
+  type TokenStore,
+  type TokenStoreErrorCode,
+} from '@baton/core';
+import {
+  isApiKeyToken,
+  isTokenExpired,
+  needsRefresh,
+  apiKeyToken,
+  sameTokens,
+} from './credential.js';
+import { AuthorizationTimeoutError, RefreshTokenRevokedError } from './flows/errors.js';
+import type { LoginResult } from './flows/login.js';
+import {
+  openidConfiguration,
+  resolveProvider,
+  type ResolvedProvider,
+} from './flows/oauth-client.js';
+import type { ProviderConfig } from './flows/provider-config.js';
+import { refreshToken } from './flows/refresh.js';
+import {
+  ProactiveRenewalScheduler,
+  type RenewalEvent,
+  type RenewalResult,
+  type RenewalState,
+} from './proactive-renewal.js';
+import type { CooldownLedger } from './storage/cooldown-ledger.js';
+import { FileLock } from './storage/file-lock.js';
+import { untilAborted } from '../util/abortable.js';
+
+/** Foreground logins are bounded (BEHAVIOR §5 pass 3). */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 300_000;
+/** How long a process waits for another one's refresh of the same bucket (BEHAVIOR §3). */
+export const DEFAULT_REFRESH_LOCK_WAIT_MS = 10_000;
+/** A "needs login" or "refused" mark lasts until a login clears it; this is only its ceiling. */
+export const UNTIL_LOGIN_MS = 30 * 24 * 60 * 60 * 1000;
+/** Store errors after which nothing may be written: a login's token could not be saved. */
+export const STORE_OUTAGE_CODES: ReadonlySet<TokenStoreErrorCode> = new Set<TokenStoreErrorCode>([
+  'UNAVAILABLE',
+  'LOCKED',
+  'DENIED',
+  'TIMEOUT',
+  'KEY_MISMATCH',
+] as TokenStoreErrorCode[]);
+
+export function isStoreOutage(error: unknown): boolean {
+  return isTokenStoreError(error) && STORE_OUTAGE_CODES.has(error.code);
+}
+
+/** What a login runner is asked to do: run the provider's flow for one bucket, return the token. */
+export interface LoginRequest {
+  providerName: string;
+  provider: ResolvedProvider;
+  bucket: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+/** Runs a login flow (device, loopback, paste) with whatever UI the caller has; never stores. */
+export type LoginRunner = (request: LoginRequest) => Promise<OAuthToken | LoginResult>;
+
+/** The bucket has no stored credential (never logged in, or logged out meanwhile). */
+export class NoCredentialError extends Error {
+  override readonly name = 'NoCredentialError';
+  constructor(
+    readonly provider: string,
+    readonly bucket: string,
+  ) {
+    super(
+      `no credential is stored for ${provider}/${bucket}; run \`baton auth login ${provider} --bucket ${bucket}\``,
+    );
+  }
+}
+
+/** An API key cannot be refreshed; a rejected key needs a new one. */
+export class ApiKeyRejectedError extends Error {
+  override readonly name = 'ApiKeyRejectedError';
+  constructor(
+    readonly provider: string,
+    readonly bucket: string,
+  ) {
+    super(
+      `the API key of ${provider}/${bucket} was rejected; store a new one with \`baton auth login ${provider} --bucket ${bucket} --api-key\``,
+    );
+  }
+}
+
+export interface OAuthManagerOptions {
+  store: TokenStore;
+  /** Directory of the per-bucket lock files (normally `<dataDir>/locks`). */
+  locksDir: string;
+  ledger: CooldownLedger;
+  /** The provider config for a name (a preset or a custom provider); throws for unknown names. */
+  providers: (name: string) => ProviderConfig;
+  /** Needed only by authenticate(). */
+  login?: LoginRunner;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Debug lines; they never contain a secret (tokens are redacted). */
+  log?: (line: string) => void;
+  /** Proactive renewal on (default) or off (one-shot commands that exit at once may turn it off). */
+  renewal?: boolean;
+  onRenewalEvent?: (event: RenewalEvent) => void;
+  /** Replaces global fetch for the authorization server (proxies, tests). */
+  fetch?: typeof fetch;
+  refreshLockWaitMs?: number;
+}
+
+export interface BucketStatus {
+  provider: string;
+  bucket: string;
+  kind?: 'oauth' | 'api-key';
+  /** A credential is stored and readable. */
+  authenticated: boolean;
+  /** Epoch ms; only when the token states an expiry. */
+  expiresAt?: number;
+  /** The session bucket of at least one profile. */
+  active: boolean;
+  coolingUntil?: number;
+  coolingReason?: string;
+  needsLogin: boolean;
+  renewal: RenewalState;
+  error?: { code: string; message: string; remediation: string };
+}
+
+export interface StatusReport {
+  store: StoreDescription;
+  buckets: BucketStatus[];
+  /** The store could not even list its entries. */
+  error?: { code: string; message: string; remediation: string };
+}
+
+interface Refreshed {
+  token: OAuthToken;
+  refreshedBy: 'this-process' | 'another-process';
+}
+
+const sessionKey = (provider: string, profile: string): string => `${provider}\u0000${profile}`;
+
+export class OAuthManager {
+  readonly store: TokenStore;
+  readonly ledger: CooldownLedger;
+  readonly renewal: ProactiveRenewalScheduler | undefined;
+  private readonly clock: Clock;
+  private readonly lock: FileLock;
+  private readonly log: (line: string) => void;
+  private readonly refreshLockWaitMs: number;
+  private readonly resolved = new Map<string, Promise<ResolvedProvider>>();
+  private readonly refreshing = new Map<string, Promise<Refreshed>>();
+  private readonly loggingIn = new Map<string, Promise<OAuthToken>>();
+  private readonly sessions = new Map<string, string>();
+  /** The token this process last saw per bucket: what a renewal starts from. */
+  private readonly known = new Map<string, OAuthToken>();
+
+  constructor(private readonly options: OAuthManagerOptions) {
+    this.store = options.store;
+    this.ledger = options.ledger;
+    this.clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    this.log = options.log ?? (() => undefined);
+    this.refreshLockWaitMs = options.refreshLockWaitMs ?? DEFAULT_REFRESH_LOCK_WAIT_MS;
+    this.lock = new FileLock({ dir: options.locksDir, clock: this.clock, random });
+    this.renewal =
+      options.renewal === false
+        ? undefined
+        : new ProactiveRenewalScheduler({
+            clock: this.clock,
+            random,
+            renew: (provider, bucket, signal) => this.renew(provider, bucket, signal),
+            onEvent: (event) => {
+              this.log(`renewal ${event.provider}/${event.bucket}: ${event.type}`);
+              options.onRenewalEvent?.(event);
+            },
+          });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading and refreshing
+
+  /** The stored credential, read only: never refreshes, never schedules, never touches failover state. */
+  async peekToken(provider: string, bucket: string): Promise<OAuthToken | null> {
+    return this.store.get(validateProviderName(provider), validateBucketName(bucket));
+  }
+
+  /**
+   * A usable credential for the bucket, or null when none is stored. A token near expiry is
+   * refreshed first (once per bucket across processes); store outages throw, they are not "null".
+   */
+  async getOAuthToken(
+    provider: string,
+    bucket: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<OAuthToken | null> {
+    const token = await this.peekToken(provider, bucket);
+    if (token === null || isApiKeyToken(token)) return token;
+    if (!needsRefresh(token, this.clock)) {
+      this.remember(provider, bucket, token);
+      return token;
+    }
+    return (await this.refreshShared(provider, bucket, token, false, options.signal)).token;
+  }
+
+  /**
+   * After a 401/403: refreshes the bucket unless the stored token already differs from the one
+   * that failed (another process or request refreshed it), in which case that token is returned.
+   */
+  async forceRefresh(
+    provider: string,
+    bucket: string,
+    failedAccessToken?: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<OAuthToken> {
+    const stored = await this.peekToken(provider, bucket);
+    if (stored === null) throw new NoCredentialError(provider, bucket);
+    if (isApiKeyToken(stored)) throw new ApiKeyRejectedError(provider, bucket);
+    if (failedAccessToken !== undefined && stored.access_token !== failedAccessToken) {
+      this.log(`force-refresh ${provider}/${bucket}: the stored token already changed, using it`);
+      return stored;
+    }
+    return (await this.refreshShared(provider, bucket, stored, true, options.signal)).token;
+  }
+
+  /** Refreshes an expired token (failover passes 1 and 2). */
+  async refreshExpired(
+    provider: string,
+    bucket: string,
+    token: OAuthToken,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<OAuthToken> {
+    if (isApiKeyToken(token)) return token;
+    return (await this.refreshShared(provider, bucket, token, false, options.signal)).token;
+  }
+
+  private refreshShared(
+    provider: string,
+    bucket: string,
+    startedFrom: OAuthToken,
+    force: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<Refreshed> {
+    const key = tokenKey(provider, bucket);
+    let shared = this.refreshing.get(key);
+    if (!shared) {
+      shared = this.refreshUnderLock(provider, bucket, startedFrom, force).finally(() => {
+        this.refreshing.delete(key);
+      });
+      shared.catch(() => undefined);
+      this.refreshing.set(key, shared);
+    }
+    return untilAborted(shared, signal);
+  }
+
+  /**
+   * One transaction under the bucket's cross-process lock: re-read, use another process's newer
+   * token if there is one, else call the token endpoint and persist. Not abortable once the token
+   * endpoint has answered: a rotated refresh token must reach the store.
+   */
+  private refreshUnderLock(
+    provider: string,
+    bucket: string,
+    startedFrom: OAuthToken,
+    force: boolean,
+  ): Promise<Refreshed> {
+    return this.lock.withLock(
+      tokenKey(provider, bucket),
+      async () => {
+        const current = await this.store.get(provider, bucket);
+        if (current === null) throw new NoCredentialError(provider, bucket);
+        if (isApiKeyToken(current)) throw new ApiKeyRejectedError(provider, bucket);
+        const changed = !sameTokens(current, startedFrom);
+        if (changed && (force || !needsRefresh(current, this.clock))) {
+          this.log(`refresh ${provider}/${bucket}: another process already refreshed`);
+          this.remember(provider, bucket, current, true);
+          return { token: current, refreshedBy: 'another-process' as const };
+        }
+        const resolved = await this.resolve(provider);
+        let refreshed: OAuthToken;
+        try {
+          refreshed = await refreshToken(resolved, current, {
+            clock: this.clock,
+            ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+          });
+        } catch (error) {
+          if (error instanceof RefreshTokenRevokedError)
+            await this.markNeedsLogin(provider, bucket);
+          this.log(`refresh ${provider}/${bucket} failed: ${(error as Error).message}`);
+          throw error;
+        }
+        await this.store.save(provider, bucket, refreshed);
+        this.log(
+          `refreshed ${provider}/${bucket}: ${redactSecret(refreshed.access_token)}, ${Math.round(secondsUntilExpiry(refreshed, this.clock))} s left`,
+        );
+        await this.clearLoginMark(provider, bucket);
+        this.remember(provider, bucket, refreshed, true);
+        return { token: refreshed, refreshedBy: 'this-process' as const };
+      },
+      { verb: 'refreshing', waitMs: this.refreshLockWaitMs },
+    );
+  }
+
+  /** The scheduler's renewal: starts from the token this process last saw for the bucket. */
+  private async renew(
+    provider: string,
+    bucket: string,
+    signal: AbortSignal,
+  ): Promise<RenewalResult> {
+    const startedFrom =
+      this.known.get(tokenKey(provider, bucket)) ?? (await this.peekToken(provider, bucket));
+    if (startedFrom === null) throw new NoCredentialError(provider, bucket);
+    throwIfAborted(signal);
+    // force: the token is not near expiry yet, but renewing early is the point.
+    return this.refreshShared(provider, bucket, startedFrom, true, signal);
+  }
+
+  private remember(provider: string, bucket: string, token: OAuthToken, fresh = false): void {
+    const key = tokenKey(provider, bucket);
+    const previous = this.known.get(key);
+    this.known.set(key, token);
+    if (!this.renewal || isApiKeyToken(token)) return;
+    if (fresh) this.renewal.notifyRefreshed(provider, bucket, token);
+    else if (!previous || !sameTokens(previous, token))
+      this.renewal.schedule(provider, bucket, token);
+  }
+
+  private resolve(provider: string, signal?: AbortSignal): Promise<ResolvedProvider> {
+    let resolved = this.resolved.get(provider);
+    if (!resolved) {
+      const config = this.options.providers(provider);
+      resolved = resolveProvider(config, {
+        ...(signal ? { signal } : {}),
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      });
+      // A failed discovery is not cached: the next call tries again.
+      resolved.catch(() => this.resolved.delete(provider));
+      this.resolved.set(provider, resolved);
+    }
+    return resolved;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Logging in and out
+
+  /**
+   * Runs the provider's login for the bucket and persists the token to that bucket only. One login
+   * per bucket at a time, in this process and (through the lock) across processes; the store is
+   * checked once more right before prompting, so a bucket logged in meanwhile is not prompted again.
+   * `force` (an explicit `baton auth login`) prompts even when a usable token is stored.
+   * `rejectedAccessToken`: a stored token equal to it does not count as usable (it was just refused).
+   */
+  authenticate(
+    provider: string,
+    bucket: string,
+    options: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      force?: boolean;
+      rejectedAccessToken?: string;
+    } = {},
+  ): Promise<OAuthToken> {
+    validateProviderName(provider);
+    validateBucketName(bucket);
+    const key = tokenKey(provider, bucket);
+    let shared = this.loggingIn.get(key);
+    if (!shared) {
+      shared = this.loginUnderLock(provider, bucket, options).finally(() => {
+        this.loggingIn.delete(key);
+      });
+      shared.catch(() => undefined);
+      this.loggingIn.set(key, shared);
+    }
+    return untilAborted(shared, options.signal);
+  }
+
+  private async loginUnderLock(
+    provider: string,
+    bucket: string,
+    options: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      force?: boolean;
+      rejectedAccessToken?: string;
+    },
+  ): Promise<OAuthToken> {
+    const login = this.options.login;
+    if (!login) throw new Error('this baton session cannot show a login');
+    const timeoutMs = options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
+    const controller = new AbortController();
+    const stopTimer = new AbortController();
+    const onAbort = (): void => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.clock.sleep(timeoutMs, stopTimer.signal).then(
+      () => controller.abort(new AuthorizationTimeoutError(timeoutMs)),
+      () => undefined,
+    );
+    const signal = controller.signal;
+    try {
+      return await this.lock.withLock(
+        tokenKey(provider, bucket),
+        async () => {
+          if (!options.force) {
+            const existing = await this.readBeforeLogin(provider, bucket);
+            if (
+              existing !== null &&
+              !isTokenExpired(existing, this.clock) &&
+              existing.access_token !== options.rejectedAccessToken
+            ) {
+              this.log(
+                `login ${provider}/${bucket}: already logged in (another process), no prompt`,
+              );
+              this.remember(provider, bucket, existing);
+              return existing;
+            }
+          }
+          throwIfAborted(signal);
+          const resolved = await this.resolve(provider, signal);
+          const outcome = await login({
+            providerName: provider,
+            provider: resolved,
+            bucket,
+            signal,
+            timeoutMs,
+          });
+          // A login that finished after its caller gave up is not stored anywhere.
+          throwIfAborted(signal);
+          const token = parseOAuthToken('via' in outcome ? outcome.token : outcome);
+          await this.store.save(provider, bucket, token);
+          this.log(`logged in ${provider}/${bucket}: ${redactSecret(token.access_token)}`);
+          await this.clearLoginMark(provider, bucket);
+          this.remember(provider, bucket, token, true);
+          return token;
+        },
+        { signal, waitMs: timeoutMs, verb: 'logging in to' },
+      );
+    } catch (error) {
+      if (signal.aborted && !(options.signal?.aborted ?? false)) throw abortReason(signal);
+      throw error;
+    } finally {
+      stopTimer.abort();
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The stored token before a login: a corrupt entry may be replaced, an outage may not. */
+  private async readBeforeLogin(provider: string, bucket: string): Promise<OAuthToken | null> {
+    try {
+      return await this.store.get(provider, bucket);
+    } catch (error) {
+      if (isTokenStoreError(error, 'CORRUPT')) return null;
+      throw error;
+    }
+  }
+
+  /** Stores an API key for the bucket (it replaces whatever the bucket held). */
+  async saveApiKey(provider: string, bucket: string, key: string): Promise<void> {
+    validateProviderName(provider);
+    validateBucketName(bucket);
+    const token = apiKeyToken(key);
+    await this.lock.withLock(
+      tokenKey(provider, bucket),
+      () => this.store.save(provider, bucket, token),
+      {
+        verb: 'logging in to',
+      },
+    );
+    this.renewal?.cancel(provider, bucket);
+    this.known.delete(tokenKey(provider, bucket));
+    await this.clearLoginMark(provider, bucket, true);
+    this.log(`stored an API key for ${provider}/${bucket}: ${redactSecret(key)}`);
+  }
+
+  /**
+   * Logs out one bucket or all of a provider's: revokes remotely when the provider supports it
+   * (best effort), always removes the local credential, cancels renewal and forgets cooldowns.
+   */
+  async logout(
+    provider: string,
+    target: string | { all: true },
+    options: { signal?: AbortSignal; revokeTimeoutMs?: number } = {},
+  ): Promise<{ removed: string[]; revoked: string[] }> {
+    validateProviderName(provider);
+    const buckets =
+      typeof target === 'string'
+        ? [validateBucketName(target)]
+        : await this.store.listBuckets(provider);
+    const removed: string[] = [];
+    const revoked: string[] = [];
+    for (const bucket of buckets) {
+      const token = await this.store.get(provider, bucket).catch(() => null);
+      if (token && !isApiKeyToken(token) && (await this.revoke(provider, token, options))) {
+        revoked.push(bucket);
+      }
+      if (await this.store.remove(provider, bucket)) removed.push(bucket);
+      this.renewal?.cancel(provider, bucket);
+      this.known.delete(tokenKey(provider, bucket));
+      await this.ledger.clear(provider, bucket).catch(() => undefined);
+      for (const [key, active] of this.sessions) {
+        if (key.startsWith(`${provider}\u0000`) && active === bucket) this.sessions.delete(key);
+      }
+    }
+    return { removed, revoked };
+  }
+
+  private async revoke(
+    provider: string,
+    token: OAuthToken,
+    options: { signal?: AbortSignal; revokeTimeoutMs?: number },
+  ): Promise<boolean> {
+    try {
+      const resolved = await this.resolve(provider, options.signal);
+      if (!resolved.serverMetadata.revocation_endpoint) return false;
+      const timeout = AbortSignal.timeout(options.revokeTimeoutMs ?? 5_000);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const configuration = openidConfiguration(resolved, {
+        signal,
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      });
+      // The refresh token carries the grant: revoking it ends the access tokens too (RFC 7009 §2.1).
+      if (token.refresh_token) {
+        await client.tokenRevocation(configuration, token.refresh_token, {
+          token_type_hint: 'refresh_token',
+        });
+      }
+      await client.tokenRevocation(configuration, token.access_token, {
+        token_type_hint: 'access_token',
+      });
+      return true;
+    } catch (error) {
+      this.log(
+        `revocation for ${provider} failed (removed locally anyway): ${(error as Error).message}`,
+      );
+      return false;
+    }
+  }
+
+  private async markNeedsLogin(provider: string, bucket: string): Promise<void> {
+    await this.ledger
+      .record(provider, bucket, {
+        reason: 'expired-refresh-failed',
+        source: 'until-login',
+        until: this.clock.now() + UNTIL_LOGIN_MS,
+      })
+      .catch((error: unknown) =>
+        this.log(`could not record that ${provider}/${bucket} needs a login: ${String(error)}`),
+      );
+  }
+
+  /** A successful login or refresh ends a "needs login" mark (and, for a new login, a refusal). */
+  private async clearLoginMark(provider: string, bucket: string, anyMark = false): Promise<void> {
+    try {
+      const entry = await this.ledger.get(provider, bucket);
+      if (entry && (anyMark || entry.source === 'until-login'))
+        await this.ledger.clear(provider, bucket);
+    } catch (error) {
+      this.log(`could not update the cooldown ledger for ${provider}/${bucket}: ${String(error)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The session bucket: the one source of truth for which bucket a provider+profile uses.
+
+  getSessionBucket(provider: string, profile: string): string | undefined {
+    return this.sessions.get(sessionKey(provider, profile));
+  }
+
+  setSessionBucket(provider: string, profile: string, bucket: string): void {
+    this.sessions.set(sessionKey(provider, profile), validateBucketName(bucket));
+  }
+
+  clearSessionBucket(provider: string, profile: string): void {
+    this.sessions.delete(sessionKey(provider, profile));
+  }
+
+  private isActive(provider: string, bucket: string): boolean {
+    for (const [key, active] of this.sessions) {
+      if (key.startsWith(`${provider}\u0000`) && active === bucket) return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Status
+
+  /** What is known per bucket; unknown stays unknown (no figure is invented). */
+  async status(
+    provider?: string,
+    options: { buckets?: readonly string[] } = {},
+  ): Promise<StatusReport> {
+    const store = this.store.describe();
+    let providers: string[];
+    try {
+      providers =
+        provider === undefined
+          ? await this.store.listProviders()
+          : [validateProviderName(provider)];
+    } catch (error) {
+      return { store, buckets: [], error: describeStoreError(error) };
+    }
+    const buckets: BucketStatus[] = [];
+    for (const p of providers) {
+      let names: string[];
+      try {
+        names = await this.store.listBuckets(p);
+      } catch (error) {
+        return { store, buckets, error: describeStoreError(error) };
+      }
+      const all = [...new Set([...(p === provider ? (options.buckets ?? []) : []), ...names])];
+      const cooling = new Map((await this.ledger.list(p)).map((entry) => [entry.bucket, entry]));
+      for (const bucket of all)
+        buckets.push(await this.bucketStatus(p, bucket, cooling.get(bucket)));
+    }
+    return { store, buckets };
+  }
+
+  private async bucketStatus(
+    provider: string,
+    bucket: string,
+    cooldown: { until: number; reason: string; source: string } | undefined,
+  ): Promise<BucketStatus> {
+    const base = {
+      provider,
+      bucket,
+      active: this.isActive(provider, bucket),
+      renewal: this.renewal?.state(provider, bucket) ?? { status: 'idle' as const, failures: 0 },
+      ...(cooldown ? { coolingUntil: cooldown.until, coolingReason: cooldown.reason } : {}),
+    };
+    const markedForLogin =
+      cooldown?.source === 'until-login' && cooldown.reason === 'expired-refresh-failed';
+    let token: OAuthToken | null;
+    try {
+      token = await this.store.get(provider, bucket);
+    } catch (error) {
+      return {
+        ...base,
+        authenticated: false,
+        needsLogin: isTokenStoreError(error, 'CORRUPT'),
+        error: describeStoreError(error),
+      };
+    }
+    if (token === null) return { ...base, authenticated: false, needsLogin: true };
+    if (isApiKeyToken(token))
+      return { ...base, kind: 'api-key', authenticated: true, needsLogin: false };
+    const expiry = token.expiry;
+    const dead = isTokenExpired(token, this.clock) && !token.refresh_token;
+    return {
+      ...base,
+      kind: 'oauth',
+      authenticated: true,
+      ...(typeof expiry === 'number' && Number.isFinite(expiry)
+        ? { expiresAt: expiry * 1000 }
+        : {}),
+      needsLogin: dead || markedForLogin,
+    };
+  }
+
+  /** Cancels every renewal timer (and an in-flight renewal). */
+  dispose(): void {
+    this.renewal?.dispose();
+  }
+}
+
+function describeStoreError(error: unknown): {
+  code: string;
+  message: string;
+  remediation: string;
+} {
+  if (isTokenStoreError(error)) {
+    return { code: error.code, message: error.message, remediation: error.remediation };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'ERROR', message, remediation: 'run `baton doctor` for details' };
+}
