@@ -38,9 +38,18 @@ export interface FailoverSwitchEvent {
   via: 'usable' | 'refreshed' | 'login';
 }
 
+/** What the handler needs of the OAuthManager (the model-based test supplies a small reference). */
+export type FailoverCredentials = Pick<
+  OAuthManager,
+  'peekToken' | 'refreshExpired' | 'authenticate' | 'getSessionBucket' | 'setSessionBucket'
+>;
+
+/** What the handler needs of the cooldown ledger. */
+export type FailoverLedger = Pick<CooldownLedger, 'record' | 'get' | 'clear' | 'list'>;
+
 export interface BucketFailoverHandlerOptions {
-  manager: OAuthManager;
-  ledger: CooldownLedger;
+  manager: FailoverCredentials;
+  ledger: FailoverLedger;
   provider: string;
   profile: { name: string; buckets: readonly string[] };
   clock?: Clock;
@@ -67,8 +76,8 @@ interface Draft {
 }
 
 export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
-  private readonly manager: OAuthManager;
-  private readonly ledger: CooldownLedger;
+  private readonly manager: FailoverCredentials;
+  private readonly ledger: FailoverLedger;
   private readonly provider: string;
   private readonly profileName: string;
   private readonly buckets: readonly string[];
