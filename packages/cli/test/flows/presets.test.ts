@@ -1,6 +1,6 @@
 // Provider presets and the custom-provider schema: every preset validates, every authorization
 // request carries PKCE S256 and the preset's scopes (no network), and each quirk shows on the wire
-// against a real local recorder (Anthropic's JSON body with state, the device PKCE and resource_url of
+// against a raw local server that records requests (Anthropic's JSON body with state, the device PKCE and resource_url of
 // the retired qwen preset, now a custom provider's business). Pinned values live in preset-values.test.ts.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ import {
   startDeviceAuthorization,
   type PresetName,
 } from '../../src/auth/flows/index.js';
-import { startTokenRecorder } from './token-recorder.js';
+import { startRawHttpServer } from '@baton/testkit';
 
 const PRESET_NAMES = Object.keys(PROVIDER_PRESETS) as PresetName[];
 const s256 = (verifier: string): string =>
@@ -79,12 +79,10 @@ describe('provider presets', () => {
   });
 
   it('anthropic: code exchange is a JSON body with state, from a pasted code#state', async () => {
-    const recorder = await startTokenRecorder({
-      access_token: 'at',
-      refresh_token: 'rt',
-      token_type: 'Bearer',
-      expires_in: 60,
-    });
+    const recorder = await startRawHttpServer();
+    recorder.script('/token', [
+      { json: { access_token: 'at', refresh_token: 'rt', token_type: 'Bearer', expires_in: 60 } },
+    ]);
     try {
       const config = presetConfig('anthropic', {
         endpoints: { authorization: `${recorder.url}/authorize`, token: `${recorder.url}/token` },
@@ -100,7 +98,7 @@ describe('provider presets', () => {
       expect(token).toMatchObject({ access_token: 'at', refresh_token: 'rt' });
       expect(sent!.searchParams.get('code')).toBe('true');
       const [request] = recorder.requests;
-      expect(request!.contentType).toBe('application/json');
+      expect(request!.headers['content-type']).toBe('application/json');
       const body = JSON.parse(request!.body) as Record<string, string>;
       expect(body).toMatchObject({
         grant_type: 'authorization_code',
@@ -116,15 +114,20 @@ describe('provider presets', () => {
   });
 
   it('device PKCE (the retired qwen values as a custom provider): challenge, verifier, resource_url', async () => {
-    const recorder = await startTokenRecorder(
+    const recorder = await startRawHttpServer();
+    recorder.script('/device', [
       {
-        '/device': {
+        json: {
           device_code: 'dc',
           user_code: 'UC',
           verification_uri: 'https://example.test/device',
           expires_in: 300,
         },
-        '/token': {
+      },
+    ]);
+    recorder.script('/token', [
+      {
+        json: {
           access_token: 'qat',
           refresh_token: 'qrt',
           token_type: 'Bearer',
@@ -132,8 +135,7 @@ describe('provider presets', () => {
           resource_url: 'portal.qwen.ai',
         },
       },
-      true,
-    );
+    ]);
     try {
       const config = parseProviderConfig({
         ...PROVIDER_PRESETS.qwen,

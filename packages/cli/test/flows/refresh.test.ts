@@ -2,7 +2,11 @@
 // exactly one token-endpoint call per refresh, and each injected fault typed as it should be.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, isAbortError, type OAuthToken } from '@baton/core';
-import { startAuthorizationServer, type AuthorizationServer } from '@baton/testkit';
+import {
+  startAuthorizationServer,
+  startRawHttpServer,
+  type AuthorizationServer,
+} from '@baton/testkit';
 import {
   OAuthFlowError,
   refreshToken,
@@ -14,7 +18,6 @@ import {
   type ResolvedProvider,
 } from '../../src/auth/flows/index.js';
 import { localProvider } from './helpers.js';
-import { startTokenRecorder } from './token-recorder.js';
 
 let server: AuthorizationServer;
 let provider: ResolvedProvider;
@@ -95,11 +98,10 @@ describe('refresh grant', () => {
   });
 
   it('keeps the old refresh token when the server returns none (no rotation, e.g. Google)', async () => {
-    const recorder = await startTokenRecorder({
-      access_token: 'new-access',
-      token_type: 'bearer',
-      expires_in: 120,
-    });
+    const recorder = await startRawHttpServer();
+    recorder.script('/token', [
+      { json: { access_token: 'new-access', token_type: 'bearer', expires_in: 120 } },
+    ]);
     try {
       const noRotation = await resolveProvider(
         parseProviderConfig({
