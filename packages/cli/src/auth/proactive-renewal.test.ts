@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { FakeClock } from '@baton/core';
+import { FakeClock, type OAuthToken } from '@baton/core';
 import {
   ISSUED_LIFETIME_SECONDS,
   makeToken,
@@ -180,6 +180,43 @@ describe('scheduling', () => {
     await h.advance(1);
     expect((await h.stored('work'))?.access_token).toBe('access-token-renewed-1');
     expect(Math.max(...requested)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+  });
+});
+
+describe('when the refresh reports in through notifyRefreshed while the run is in flight', () => {
+  it('still reports renewed and arms once from the new token', async () => {
+    const h = renewalHarness({ random: () => 0 });
+    h.reporting.notifyRefreshed = true;
+    h.scheduler.schedule(PROVIDER, 'work', await h.login('work', HOUR_S));
+    await h.advance(0.8 * HOUR_S * 1000);
+    expect((await h.stored('work'))?.access_token).toBe('access-token-renewed-1');
+    expect(h.types()).toEqual(['scheduled', 'fired', 'scheduled', 'renewed']);
+    expect(h.scheduler.state(PROVIDER, 'work')).toEqual({
+      status: 'armed',
+      fireAt: h.clock.now() + 0.8 * ISSUED_LIFETIME_SECONDS * 1000,
+      failures: 0,
+    });
+    expect(h.timers.pending).toBe(1);
+  });
+
+  it('a failure after the refresh was reported does not count', async () => {
+    const late = { notify: (_token: OAuthToken): void => undefined };
+    const h = renewalHarness({
+      random: () => 0,
+      renew: async () => {
+        late.notify(makeToken(h.clock, 2 * HOUR_S, 'refreshed'));
+        throw new Error('the cooldown ledger could not be written');
+      },
+    });
+    late.notify = (token) => h.scheduler.notifyRefreshed(PROVIDER, 'work', token);
+    h.scheduler.schedule(PROVIDER, 'work', await h.login('work', HOUR_S));
+    await h.advance(0.8 * HOUR_S * 1000);
+    expect(h.scheduler.state(PROVIDER, 'work')).toEqual({
+      status: 'armed',
+      fireAt: h.clock.now() + 0.8 * 2 * HOUR_S * 1000,
+      failures: 0,
+    });
+    expect(h.types()).not.toContain('failed');
   });
 });
 

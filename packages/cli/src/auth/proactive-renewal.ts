@@ -136,6 +136,8 @@ export function defaultIsRevoked(error: unknown): boolean {
 
 interface Run {
   controller: AbortController;
+  /** notifyRefreshed arrived while this run was in flight: its failure is not counted. */
+  superseded?: boolean;
 }
 
 interface Entry {
@@ -191,16 +193,7 @@ export class ProactiveRenewalScheduler {
     if (entry.stoppedBecause) return this.emit(entry, { type: 'not-scheduled', reason: 'stopped' });
     // The run in flight reschedules from whatever token it leaves in the store.
     if (entry.run) return this.emit(entry, { type: 'not-scheduled', reason: 'running' });
-    if (isApiKey(token)) return this.decline(entry, 'api-key');
-    if (!token.refresh_token) return this.decline(entry, 'no-refresh-token');
-    if (entry.timer !== undefined && entry.expiry === token.expiry) return;
-    const remainingMs = secondsUntilExpiry(token, this.clock) * 1000;
-    if (!(remainingMs > this.minRemainingMs)) return this.decline(entry, 'expiring-soon');
-    this.clearTimer(entry);
-    const fireAt = renewalFireAt(this.clock.now(), remainingMs, this.random());
-    entry.expiry = token.expiry;
-    this.arm(entry, fireAt);
-    this.emit(entry, { type: 'scheduled', fireAt, retry: false, ...expiryField(token) });
+    this.scheduleFrom(entry, token);
   }
 
   notifyRefreshed(provider: string, bucket: string, token: RenewableCredential): void {
@@ -208,10 +201,11 @@ export class ProactiveRenewalScheduler {
     const entry = this.entry(provider, bucket);
     entry.failures = 0;
     delete entry.stoppedBecause;
-    // A run still in flight is now stale: let it finish (it may be persisting), ignore its outcome.
-    delete entry.run;
+    // Usually our own run's refresh reporting in: the run still reports renewed when it resolves,
+    // but a failure it meets afterwards (say, in persisting) no longer counts.
+    if (entry.run) entry.run.superseded = true;
     this.clearTimer(entry);
-    this.schedule(provider, bucket, token);
+    this.scheduleFrom(entry, token);
   }
 
   /** Logout: clears the timer, aborts a run in flight and forgets the failure count. */
@@ -261,6 +255,19 @@ export class ProactiveRenewalScheduler {
       this.entries.set(k, entry);
     }
     return entry;
+  }
+
+  private scheduleFrom(entry: Entry, token: RenewableCredential): void {
+    if (isApiKey(token)) return this.decline(entry, 'api-key');
+    if (!token.refresh_token) return this.decline(entry, 'no-refresh-token');
+    if (entry.timer !== undefined && entry.expiry === token.expiry) return;
+    const remainingMs = secondsUntilExpiry(token, this.clock) * 1000;
+    if (!(remainingMs > this.minRemainingMs)) return this.decline(entry, 'expiring-soon');
+    this.clearTimer(entry);
+    const fireAt = renewalFireAt(this.clock.now(), remainingMs, this.random());
+    entry.expiry = token.expiry;
+    this.arm(entry, fireAt);
+    this.emit(entry, { type: 'scheduled', fireAt, retry: false, ...expiryField(token) });
   }
 
   /** The latest token cannot be renewed: whatever was armed for an older one goes. */
@@ -318,7 +325,9 @@ export class ProactiveRenewalScheduler {
         await this.options.renew(entry.provider, entry.bucket, run.controller.signal),
       );
     } catch (error) {
-      if (entry.run === run) this.onFailure(entry, error);
+      if (entry.run !== run) return;
+      if (run.superseded) delete entry.run;
+      else this.onFailure(entry, error);
       return;
     }
     if (entry.run !== run) return;
