@@ -143,7 +143,7 @@ interface Run {
 interface Entry {
   provider: string;
   bucket: string;
-  /** Expiry (s) of the token the armed timer is for; undefined when nothing is armed for a token. */
+  /** Expiry (s) of the token last armed from; kept while a retry waits, so re-reads change nothing. */
   expiry?: number;
   timer?: unknown;
   fireAt?: number;
@@ -155,7 +155,8 @@ interface Entry {
 /**
  * Keeps at most one timer per provider:bucket. The failure count and the stopped state live on the
  * entry, not the timer: clearing a timer (profile change) keeps them; only a successful refresh
- * (`notifyRefreshed`) or a logout (`cancel`) resets them.
+ * (`notifyRefreshed`) or a logout (`cancel`) resets them. While a renewal runs, schedule() waits for
+ * its outcome. Nothing here knows about turns, so a turn reset leaves the timers alone.
  */
 export class ProactiveRenewalScheduler {
   private readonly clock: Clock;
