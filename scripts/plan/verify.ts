@@ -62,7 +62,7 @@ export function runCommand(
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   return {
