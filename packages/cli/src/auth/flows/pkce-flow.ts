@@ -76,13 +76,32 @@ export async function buildPkceAuthorizationRequest(
   return { verifier, state, url };
 }
 
+/** A signal for the paste prompt: aborted with the flow's signal, and by `stop()` when the flow ends. */
+export function promptSignal(parent: AbortSignal | undefined): {
+  signal: AbortSignal;
+  stop: () => void;
+} {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  parent?.addEventListener('abort', abort, { once: true });
+  if (parent?.aborted) abort();
+  return {
+    signal: controller.signal,
+    stop: () => {
+      parent?.removeEventListener('abort', abort);
+      abort();
+    },
+  };
+}
+
 /** Settles with `work`, or rejects on timeout (clock) or abort; always clears its own timer. */
 export async function withDeadline<T>(
   work: Promise<T>,
   clock: Clock,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
+  options: { timeoutMs?: number; signal?: AbortSignal },
 ): Promise<T> {
+  const { signal } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS;
   const timer = new AbortController();
   const onAbort = (): void => timer.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -195,12 +214,7 @@ export async function runLoopbackFlow(
       await options.onAuthorizationUrl(request.url);
       return completeLoopbackLogin(provider, listener, secrets, { ...options, clock });
     })();
-    return await withDeadline(
-      login,
-      clock,
-      options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS,
-      options.signal,
-    );
+    return await withDeadline(login, clock, options);
   } finally {
     await listener.close();
   }
@@ -236,10 +250,7 @@ export async function runPasteFlow(
   const redirectUri = provider.config.redirectUri;
   if (!redirectUri) throw new OAuthFlowError('the paste-code flow needs a redirectUri');
   const request = await buildPkceAuthorizationRequest(provider, redirectUri);
-  const reading = new AbortController();
-  const onAbort = (): void => reading.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) reading.abort();
+  const reading = promptSignal(options.signal);
   try {
     const login = (async () => {
       await options.onAuthorizationUrl(request.url);
@@ -247,14 +258,8 @@ export async function runPasteFlow(
       const callbackUrl = callbackFromPaste(provider, pasted, request.state);
       return exchangeCode(provider, callbackUrl, request, { ...options, clock });
     })();
-    return await withDeadline(
-      login,
-      clock,
-      options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS,
-      options.signal,
-    );
+    return await withDeadline(login, clock, options);
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    reading.abort();
+    reading.stop();
   }
 }

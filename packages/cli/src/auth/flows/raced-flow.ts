@@ -9,9 +9,9 @@ import {
   callbackFromPaste,
   completeLoopbackLogin,
   createPkceSecrets,
-  DEFAULT_AUTHORIZATION_TIMEOUT_MS,
   exchangeCode,
   listenForLogin,
+  promptSignal,
   withDeadline,
   type LoopbackFlowOptions,
 } from './pkce-flow.js';
@@ -43,9 +43,7 @@ export async function runRacedFlow(
   if (options.signal?.aborted) throw abortReason(options.signal);
   const secrets = createPkceSecrets();
   const listener = await listenForLogin(provider, secrets.state, options.ports);
-  const reading = new AbortController();
-  const onAbort = (): void => reading.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const reading = promptSignal(options.signal);
   const exchangeOptions = { ...options, clock };
   try {
     const browser = await buildPkceAuthorizationRequest(provider, listener.redirectUri, secrets);
@@ -57,7 +55,7 @@ export async function runRacedFlow(
       pasted.catch(() => undefined);
       const winner = await Promise.race([listener.callback.then(() => undefined), pasted]);
       if (winner === undefined) {
-        reading.abort();
+        reading.stop();
         options.onWinner?.('loopback');
         return completeLoopbackLogin(provider, listener, secrets, exchangeOptions);
       }
@@ -66,15 +64,9 @@ export async function runRacedFlow(
       const callbackUrl = callbackFromPaste(provider, winner.text, secrets.state);
       return exchangeCode(provider, callbackUrl, secrets, exchangeOptions);
     })();
-    return await withDeadline(
-      login,
-      clock,
-      options.timeoutMs ?? DEFAULT_AUTHORIZATION_TIMEOUT_MS,
-      options.signal,
-    );
+    return await withDeadline(login, clock, options);
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    reading.abort();
+    reading.stop();
     await listener.close();
   }
 }
