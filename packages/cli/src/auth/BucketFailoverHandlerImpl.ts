@@ -85,6 +85,11 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
   private readonly log: (line: string) => void;
   private readonly options: BucketFailoverHandlerOptions;
   private tried = new Set<string>();
+  /**
+   * Why each bucket tried in this request failed, so that a later call of the same request reports
+   * "quota-exhausted (retry after …)" for it rather than a bare "skipped".
+   */
+  private triedDetails = new Map<string, BucketFailureDetail>();
   private reasons: Record<string, BucketFailureReason> = {};
   private details: Record<string, BucketFailureDetail> = {};
   /** The ledger as last read: lets the synchronous reset() skip buckets known to be out. */
@@ -120,6 +125,7 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
 
   resetSession(): void {
     this.tried = new Set();
+    this.triedDetails = new Map();
   }
 
   /**
@@ -300,7 +306,9 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     for (const bucket of this.buckets) {
       throwIfAborted(signal);
       if (draft.tried.has(bucket)) {
-        if (draft.reasons[bucket] === undefined) record(draft, bucket, { reason: 'skipped' });
+        if (draft.reasons[bucket] === undefined) {
+          record(draft, bucket, { ...(this.triedDetails.get(bucket) ?? { reason: 'skipped' }) });
+        }
         continue;
       }
       const mark = marks.get(bucket);
@@ -436,6 +444,10 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     this.reasons = draft.reasons;
     this.details = draft.details;
     this.tried = draft.tried;
+    for (const bucket of draft.tried) {
+      const detail = draft.details[bucket];
+      if (detail && detail.reason !== 'skipped') this.triedDetails.set(bucket, { ...detail });
+    }
     for (const { bucket, input } of draft.cooldowns) {
       try {
         const entry = await this.ledger.record(this.provider, bucket, input);
