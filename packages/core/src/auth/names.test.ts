@@ -17,6 +17,10 @@ const nameChar = fc.constantFrom(
 const validName = fc.string({ unit: nameChar, minLength: 1, maxLength: 64 });
 const validBucket = validName.filter((n) => !RESERVED_BUCKET_NAMES.includes(n.toLowerCase()));
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST01
+ */
 describe('names', () => {
   test.prop([validName, validBucket])('tokenKey and parseTokenKey round-trip', (p, b) => {
     expect(tokenKey(p, b)).toBe(`${p}:${b}`);

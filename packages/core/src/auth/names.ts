@@ -1,7 +1,11 @@
 // Provider and bucket names: the rule every store, lock and command applies, and the
 // `provider:bucket` account key built from them.
 
-/** Provider and bucket names: letters, digits and `._@-`, 1 to 64 characters. */
+/**
+ * Provider and bucket names: letters, digits and `._@-`, 1 to 64 characters.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST01
+ */
 export const NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 export const NAME_RULE = 'letters, digits and . _ @ - only, 1 to 64 characters';
 /** Bucket names that would read as a subcommand (compared case-insensitively). */
@@ -65,7 +69,11 @@ export function isValidBucketName(name: unknown): boolean {
   );
 }
 
-/** The account key `provider:bucket`, after validating both names. */
+/**
+ * The account key `provider:bucket`, after validating both names.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST01
+ */
 export function tokenKey(provider: string, bucket: string): string {
   return `${validateProviderName(provider)}:${validateBucketName(bucket)}`;
 }

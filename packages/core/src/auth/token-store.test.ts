@@ -7,6 +7,10 @@ import {
   isTokenStoreError,
 } from './token-store.js';
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-IC04
+ */
 describe('TokenStoreError', () => {
   it('carries code, names and a one-line remediation for every code', () => {
     for (const code of TOKEN_STORE_ERROR_CODES) {

@@ -86,6 +86,8 @@ export interface TokenStoreErrorOptions {
 /**
  * A store failure the user must act on. The message names the provider/bucket and the cause but
  * never a secret; `remediation` is a one-line next step.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-IC04
  */
 export class TokenStoreError extends Error {
   override readonly name = 'TokenStoreError';

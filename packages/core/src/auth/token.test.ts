@@ -17,6 +17,10 @@ import {
 
 const clockAt = (seconds: number): FakeClock => new FakeClock(seconds * 1000);
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST02, REQ-1598-ST03
+ */
 describe('tokenFromResponse', () => {
   it('computes expiry as now + expires_in and normalises token_type', () => {
     const token = tokenFromResponse(
@@ -86,6 +90,10 @@ describe('tokenFromResponse', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST02
+ */
 describe('parseOAuthToken', () => {
   it('round-trips a stored token with passthrough fields', () => {
     const stored = { access_token: 'a', expiry: 10, token_type: 'Bearer', id_token: 'x.y.z' };
@@ -122,6 +130,10 @@ describe('parseOAuthToken', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST03
+ */
 describe('expiry checks', () => {
   it('treats a missing or non-finite expiry as expired and near expiry', () => {
     const clock = clockAt(100);
@@ -156,6 +168,10 @@ describe('expiry checks', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST05
+ */
 describe('mergeRefreshedToken', () => {
   const previous = parseOAuthToken({
     access_token: 'old-at',
@@ -190,6 +206,10 @@ describe('mergeRefreshedToken', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-SE01
+ */
 describe('redaction', () => {
   it('shows at most four characters and the length', () => {
     expect(redactSecret('abcdefghijklmnopqrstuvwxyz')).toBe('abcd…(len 26)');

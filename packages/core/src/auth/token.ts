@@ -3,7 +3,11 @@
 import { z } from 'zod';
 import { nowSeconds, type Clock } from '../util/clock.js';
 
-/** Lifetime assumed when a token endpoint omits `expires_in` (seconds). */
+/**
+ * Lifetime assumed when a token endpoint omits `expires_in` (seconds).
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST03
+ */
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 /** A token with this many seconds or fewer left is "near expiry" and gets refreshed on lookup. */
 export const NEAR_EXPIRY_SECONDS = 30;
@@ -16,6 +20,8 @@ const normaliseTokenType = (value: string | undefined): string =>
 /**
  * A stored token. `expiry` is Unix seconds; a token without a finite expiry counts as expired.
  * Unknown provider fields (account_id, id_token, ...) are kept on a round trip.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST02
  */
 export const OAuthTokenSchema = z.looseObject({
   access_token: z.string().min(1, 'access_token must be a non-empty string'),
@@ -52,7 +58,11 @@ function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }
 
-/** Validates a stored or received token object; throws TokenParseError naming the bad fields. */
+/**
+ * Validates a stored or received token object; throws TokenParseError naming the bad fields.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST02
+ */
 export function parseOAuthToken(raw: unknown): OAuthToken {
   const result = OAuthTokenSchema.safeParse(raw);
   if (!result.success) {
@@ -74,6 +84,8 @@ function expiresInSeconds(value: unknown): number {
 /**
  * Turns a token-endpoint response into an OAuthToken: expiry = now + expires_in (default 3600 s),
  * token_type normalised to `Bearer`, an empty or null refresh_token dropped, other fields kept.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST02, REQ-1598-ST03
  */
 export function tokenFromResponse(raw: unknown, clock: Pick<Clock, 'now'>): OAuthToken {
   const result = TokenEndpointResponseSchema.safeParse(raw);
@@ -101,11 +113,19 @@ export function secondsUntilExpiry(
   return hasFiniteExpiry(token) ? token.expiry - clock.now() / 1000 : Number.NEGATIVE_INFINITY;
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST03
+ */
 export function isExpired(token: Pick<OAuthToken, 'expiry'>, clock: Pick<Clock, 'now'>): boolean {
   return !(secondsUntilExpiry(token, clock) > 0);
 }
 
-/** True when the token has NEAR_EXPIRY_SECONDS or less left (expired tokens are near expiry too). */
+/**
+ * True when the token has NEAR_EXPIRY_SECONDS or less left (expired tokens are near expiry too).
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST03
+ */
 export function isNearExpiry(
   token: Pick<OAuthToken, 'expiry'>,
   clock: Pick<Clock, 'now'>,
@@ -114,7 +134,11 @@ export function isNearExpiry(
   return !(secondsUntilExpiry(token, clock) > thresholdSeconds);
 }
 
-/** Merges a refresh response over the old token; keeps the old refresh token when none came back. */
+/**
+ * Merges a refresh response over the old token; keeps the old refresh token when none came back.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST05
+ */
 export function mergeRefreshedToken(previous: OAuthToken, refreshed: OAuthToken): OAuthToken {
   const merged: OAuthToken = { ...previous, ...refreshed };
   if (!refreshed.refresh_token) {
@@ -124,14 +148,22 @@ export function mergeRefreshedToken(previous: OAuthToken, refreshed: OAuthToken)
   return merged;
 }
 
-/** `abcd…(len 123)`: enough to tell two secrets apart in a log, never enough to use one. */
+/**
+ * `abcd…(len 123)`: enough to tell two secrets apart in a log, never enough to use one.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-SE01
+ */
 export function redactSecret(secret: string | undefined | null): string {
   if (secret === undefined || secret === null) return '(none)';
   if (secret.length < 12) return `…(len ${secret.length})`;
   return `${secret.slice(0, 4)}…(len ${secret.length})`;
 }
 
-/** A copy of the token safe to log or print: every secret-bearing field redacted. */
+/**
+ * A copy of the token safe to log or print: every secret-bearing field redacted.
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-SE01
+ */
 export function redactToken(token: OAuthToken): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(token)) {

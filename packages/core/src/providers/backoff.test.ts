@@ -12,6 +12,10 @@ const NO_JITTER = (): number => 0.5;
 const LOWEST = (): number => 0;
 const HIGHEST = (): number => 0.999_999_999;
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO16
+ */
 describe('baseBackoffDelay', () => {
   it('starts at 2 s and doubles per step up to the 30 s cap', () => {
     const steps = [0, 1, 2, 3, 4, 5, 6].map((s) => baseBackoffDelay(s, DEFAULT_BACKOFF_OPTIONS));
@@ -31,6 +35,10 @@ describe('baseBackoffDelay', () => {
     expect(baseBackoffDelay(0, { ...DEFAULT_BACKOFF_OPTIONS, initialDelayMs: -5 })).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO01
+   */
   it('has the documented defaults', () => {
     expect(DEFAULT_BACKOFF_OPTIONS).toEqual({
       initialDelayMs: 2_000,
@@ -40,6 +48,10 @@ describe('baseBackoffDelay', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO16
+ */
 describe('backoffDelay', () => {
   it('is the base delay when random is 0.5', () => {
     expect(backoffDelay(0, DEFAULT_BACKOFF_OPTIONS, NO_JITTER)).toBe(2_000);
@@ -78,6 +90,10 @@ const optionsArb: fc.Arbitrary<BackoffOptions> = fc.record({
 });
 const randomArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO16
+ */
 describe('backoff properties', () => {
   test.prop([fc.integer({ min: 0, max: 200 }), randomArb])(
     'with the defaults, jitter stays within ±30% of the un-jittered delay and never above 30 s',

@@ -17,13 +17,21 @@ export const DEFAULT_JITTER_RATIO = 0.3;
 /** Each step doubles the delay. */
 export const BACKOFF_GROWTH_FACTOR = 2;
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO01
+ */
 export const DEFAULT_BACKOFF_OPTIONS: Readonly<BackoffOptions> = Object.freeze({
   initialDelayMs: DEFAULT_INITIAL_DELAY_MS,
   maxDelayMs: DEFAULT_MAX_DELAY_MS,
   jitterRatio: DEFAULT_JITTER_RATIO,
 });
 
-/** min(maxDelayMs, initialDelayMs × 2^step), the delay before jitter. Negative steps count as 0. */
+/**
+ * min(maxDelayMs, initialDelayMs × 2^step), the delay before jitter. Negative steps count as 0.
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO16
+ */
 export function baseBackoffDelay(step: number, options: BackoffOptions): number {
   // 0 × 2^1024 would be NaN: a non-positive start never grows.
   if (!(options.initialDelayMs > 0)) return 0;
@@ -35,6 +43,8 @@ export function baseBackoffDelay(step: number, options: BackoffOptions): number 
 /**
  * The jittered delay for `step`: within ±jitterRatio of the base delay, never above maxDelayMs and
  * never negative. `random` yields values in [0, 1); 0.5 means no jitter.
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO16
  */
 export function backoffDelay(step: number, options: BackoffOptions, random: RandomSource): number {
   const base = baseBackoffDelay(step, options);

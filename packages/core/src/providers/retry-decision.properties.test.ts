@@ -66,6 +66,10 @@ const randomArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const ALL_STATUSES = [400, 401, 402, 403, 404, 422, 429, 500, 503, 529];
 
 describe('decision properties', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO07, REQ-1598-RO09, REQ-1598-RO10
+   */
   test.prop([
     failureArb(['client', 'abort', 'exhausted'], [400, 404, 422]),
     countersArb,
@@ -75,6 +79,10 @@ describe('decision properties', () => {
     expect(decideRetry(f, c, o, () => r).type).toBe('throw');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO12
+   */
   test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, optionsArb, randomArb])(
     'never a wait-retry longer than maxRetryAfterWaitMs, or one that reaches the deadline',
     (f, c, o, r) => {
@@ -87,6 +95,10 @@ describe('decision properties', () => {
     },
   );
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO08
+   */
   test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, optionsArb, randomArb])(
     'with output already yielded it always throws',
     (f, c, o, r) => {
@@ -94,6 +106,10 @@ describe('decision properties', () => {
     },
   );
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO15
+   */
   test.prop([failureArb(KINDS, ALL_STATUSES), countersArb, randomArb])(
     'no retry on the same bucket once maxAttempts are charged; no failover past the switch cap',
     (f, c, r) => {
@@ -105,6 +121,10 @@ describe('decision properties', () => {
     },
   );
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO06
+   */
   test.prop([failureArb(['network'], ALL_STATUSES), countersArb, optionsArb, randomArb])(
     'network errors never fail over',
     (f, c, o, r) => {

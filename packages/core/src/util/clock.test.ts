@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { abortReason, isAbortError, nowSeconds, systemClock, throwIfAborted } from './clock.js';
 import { FakeClock } from './fake-clock.js';
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-RO13, REQ-1598-RO09
+ */
 describe('systemClock.sleep', () => {
   it('resolves after the delay', async () => {
     const start = Date.now();

@@ -33,6 +33,10 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-RO13
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
