@@ -1,6 +1,6 @@
 // Token answers as real servers send them (null or empty fields, no token_type, nested errors) are
 // normalised before openid-client parses them, so an approved login is never lost to a strict parser.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { FakeClock, type OAuthToken } from '@baton/core';
 import { startRawHttpServer, type RawHttpServer } from '@baton/testkit';
@@ -19,6 +19,7 @@ let raw: RawHttpServer;
 beforeAll(async () => {
   raw = await startRawHttpServer();
 });
+beforeEach(() => raw.reset());
 afterAll(async () => {
   await raw.close();
 });
@@ -96,6 +97,27 @@ describe('token answers with null and empty fields', () => {
     expect(token.access_token).toBe('at-2');
     expect(token.token_type).toBe('Bearer');
     expect(token).not.toHaveProperty('refresh_token');
+  });
+
+  it('a device poll answered 200 with authorization_pending (GitHub style) keeps polling', async () => {
+    raw.script('/device', [
+      {
+        json: {
+          device_code: 'dc',
+          user_code: 'UC',
+          verification_uri: 'https://example.test/device',
+          expires_in: 600,
+        },
+      },
+    ]);
+    raw.script('/token', [
+      { status: 200, json: { error: 'authorization_pending', error_description: null } },
+      { status: 200, json: { access_token: 'at-gh', token_type: 'bearer', scope: '' } },
+    ]);
+    const pending = await startDeviceAuthorization(await rawProvider('device'), { intervalMs: 1 });
+    const token = await pending.waitForToken();
+    expect(token.access_token).toBe('at-gh');
+    expect(raw.requests.filter((r) => r.url === '/token')).toHaveLength(2);
   });
 
   it('a refresh answering refresh_token "" keeps the old refresh token', async () => {

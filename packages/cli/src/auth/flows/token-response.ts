@@ -47,6 +47,19 @@ export function normaliseTokenEndpointBody(raw: JsonObject): JsonObject {
   return out;
 }
 
+const HTTP_OK = 200;
+const HTTP_BAD_REQUEST = 400;
+
+/**
+ * Some servers (GitHub's device flow, for one) answer errors such as `authorization_pending` with
+ * 200; RFC 6749 §5.2 says 400. An error without an access token is read as the 400 it means.
+ */
+function errorIn200(status: number, body: unknown): boolean {
+  return (
+    status === HTTP_OK && isObject(body) && nonEmptyString(body.error) && !('access_token' in body)
+  );
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -75,7 +88,7 @@ export async function normaliseTokenEndpointResponse(
   headers.set('content-type', 'application/json');
   const body = isObject(parsed) ? normaliseTokenEndpointBody(parsed) : parsed;
   const rebuilt = new Response(JSON.stringify(body), {
-    status: response.status,
+    status: errorIn200(response.status, body) ? HTTP_BAD_REQUEST : response.status,
     statusText: response.statusText,
     headers,
   });
