@@ -74,7 +74,7 @@ export interface HarnessOptions {
 }
 
 export function harness(setup: HarnessOptions = {}) {
-  const clock = new FakeClock();
+  const clock = new SteppingClock();
   const start = clock.now();
   const scripted = new ScriptedFailoverHandler({
     buckets: setup.buckets ?? ['a', 'b', 'c'],
@@ -101,11 +101,11 @@ export function harness(setup: HarnessOptions = {}) {
     onFailover: (event) => failovers.push(event),
   });
   /** Drives fake time until the promise settles. */
-  const run = <T>(promise: Promise<T>): Promise<T> => clock.runUntilSettled(promise);
+  const run = <T>(promise: Promise<T>): Promise<T> => settle(clock, promise);
   /** Drives fake time until the promise rejects, and returns what it rejected with. */
   const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
     try {
-      await clock.runUntilSettled(promise);
+      await settle(clock, promise);
     } catch (error) {
       return error;
     }
@@ -117,11 +117,73 @@ export function harness(setup: HarnessOptions = {}) {
     handler: scripted,
     orchestrator,
     waits,
+    /**
+     * The waits the engine slept, in ms. Not FakeClock.sleeps: the deadline and stream-idle timers
+     * sleep on the same clock.
+     */
+    get sleeps(): number[] {
+      return waits.map((w) => w.ms);
+    },
     retries,
     failovers,
     run,
     rejection,
   };
+}
+
+/**
+ * Like FakeClock.runUntilSettled, but time only moves once everything else has run (a macrotask
+ * turn drains every pending continuation): the request's deadline timer is always a pending sleeper,
+ * and jumping to it while the engine is still between awaits would fire the deadline early.
+ */
+export async function settle<T>(
+  clock: SteppingClock,
+  promise: Promise<T>,
+  limitMs = 3_600_000,
+): Promise<T> {
+  let settled = false;
+  const tracked = promise.then(
+    (value) => {
+      settled = true;
+      return value;
+    },
+    (error: unknown) => {
+      settled = true;
+      throw error;
+    },
+  );
+  tracked.catch(() => undefined);
+  const start = clock.now();
+  for (;;) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (settled || clock.now() - start >= limitMs) return tracked;
+    const next = clock.nextWakeAt();
+    await clock.advance(next === undefined ? IDLE_STEP_MS : Math.max(0, next - clock.now()));
+  }
+}
+
+/** Fake time moved when nothing sleeps (something else, e.g. real I/O, is awaited). */
+const IDLE_STEP_MS = 100;
+
+/** A FakeClock that can tell when its next sleeper wakes, so tests jump straight there. */
+export class SteppingClock extends FakeClock {
+  private readonly wakeTimes = new Map<number, number>();
+  private nextId = 0;
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const id = this.nextId++;
+    this.wakeTimes.set(id, this.now() + Math.max(0, ms));
+    const slept = super.sleep(ms, signal);
+    const forget = (): void => {
+      this.wakeTimes.delete(id);
+    };
+    slept.then(forget, forget);
+    return slept;
+  }
+
+  nextWakeAt(): number | undefined {
+    return this.wakeTimes.size === 0 ? undefined : Math.min(...this.wakeTimes.values());
+  }
 }
 
 export async function collect<C>(iterable: AsyncIterable<C>): Promise<C[]> {

@@ -79,9 +79,14 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
     this.tried.clear();
   }
 
+  /** Back to the first bucket not cooling down (BEHAVIOR §5), else the one whose cooldown ends first. */
   reset(): void {
     this.resetSession();
-    this.current = this.buckets[0];
+    const now = this.clock.now();
+    const until = (b: string): number => this.cooldownUntil.get(b) ?? -Infinity;
+    this.current =
+      this.buckets.find((b) => until(b) <= now) ??
+      [...this.buckets].sort((x, y) => until(x) - until(y))[0];
   }
 
   bucketSucceeded(bucket: string): void {
@@ -115,7 +120,9 @@ export class ScriptedFailoverHandler implements BucketFailoverHandler {
         status === 429 ||
         status === 402 ||
         context.trigger === 'quota' ||
-        context.trigger === 'rate-limit';
+        context.trigger === 'rate-limit' ||
+        // A wait too long to sleep puts the bucket into cooldown until then (BEHAVIOR §6).
+        context.trigger === 'long-wait';
       if (context.trigger === 'refused') {
         this.record(triggering, { reason: 'refused', ...(status ? { status } : {}) });
       } else if (outOfQuota) {

@@ -8,6 +8,7 @@ import {
   QuotaError,
   RateLimitError,
   ServerError,
+  DeadlineExceededError,
 } from './errors.js';
 import { backoffDelay, DEFAULT_BACKOFF_OPTIONS } from './backoff.js';
 import { fail, harness, ScriptedProvider, seededRandom } from '../../test/retry-fixtures.js';
@@ -23,7 +24,7 @@ describe('bounds', () => {
     const provider = new ScriptedProvider({ a: errors.map(fail) });
     expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[5]);
     expect(provider.calls.map((c) => c.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(h.clock.sleeps).toHaveLength(5);
+    expect(h.sleeps).toHaveLength(5);
   });
 
   it('honours a smaller maxAttempts option', async () => {
@@ -73,20 +74,24 @@ describe('bounds', () => {
     const errors = [serverError(1), serverError(2), serverError(3)];
     const provider = new ScriptedProvider({ a: errors.map(fail) });
     expect(await h.rejection(h.orchestrator.execute(provider.request))).toBe(errors[1]);
-    expect(h.clock.sleeps).toEqual([2_000]);
+    expect(h.sleeps).toEqual([2_000]);
     expect(h.clock.now() - h.start).toBe(2_000);
   });
 
-  it('a request that ran past the deadline is not failed over', async () => {
+  it('an attempt still running at the deadline is stopped: DeadlineExceededError, no failover', async () => {
     const h = harness({ options: { deadlineMs: 5_000 } });
-    const error = quota();
+    let attemptSignal: AbortSignal | undefined;
     const outcome = await h.rejection(
-      h.orchestrator.execute(async () => {
-        await h.clock.sleep(5_000);
-        throw error;
+      h.orchestrator.execute(async ({ signal }) => {
+        attemptSignal = signal;
+        // Ignores its signal on purpose: the engine must not wait for it.
+        await h.clock.sleep(60_000);
+        throw quota();
       }),
     );
-    expect(outcome).toBe(error);
+    expect(outcome).toBeInstanceOf(DeadlineExceededError);
+    expect(h.clock.now() - h.start).toBe(5_000);
+    expect(attemptSignal?.aborted).toBe(true);
     expect(h.handler.tryFailoverCalls).toBe(0);
   });
 
@@ -96,7 +101,7 @@ describe('bounds', () => {
       a: [fail(new ServerError('maintenance', { status: 503, retryAfterMs: 60_001 }))],
     });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
-    expect(h.clock.sleeps).toEqual([]);
+    expect(h.sleeps).toEqual([]);
     expect(h.handler.contexts).toStrictEqual([
       {
         failedBucket: 'a',
@@ -107,6 +112,14 @@ describe('bounds', () => {
         message: 'maintenance',
       },
     ]);
+    // The cooldown holds: the next turn skips `a` until the stated time, then uses it again.
+    expect(h.handler.cooldownUntil.get('a')).toBe(h.start + 60_001);
+    h.handler.reset();
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
+    await h.clock.advance(60_001);
+    h.handler.reset();
+    await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
+    expect(provider.buckets).toEqual(['a', 'b', 'b', 'a']);
   });
 
   it('if nothing is usable the error carries the earliest retry time', async () => {
@@ -116,7 +129,7 @@ describe('bounds', () => {
     const error = await h.rejection(h.orchestrator.execute(provider.request));
     expect(error).toBeInstanceOf(AllBucketsExhaustedError);
     expect((error as AllBucketsExhaustedError).earliestRetryAt).toBe(h.start + 90_000);
-    expect(h.clock.sleeps).toEqual([]);
+    expect(h.sleeps).toEqual([]);
   });
 });
 
@@ -193,7 +206,12 @@ describe('failover', () => {
         interactive: true,
       },
     ]);
-    expect(h.handler.signals).toEqual([controller.signal]);
+    // One signal combining the caller's and the deadline's: the caller's abort reaches it.
+    expect(h.handler.signals).toHaveLength(1);
+    const [failoverSignal] = h.handler.signals;
+    expect(failoverSignal?.aborted).toBe(false);
+    controller.abort();
+    expect(failoverSignal?.aborted).toBe(true);
     expect(h.handler.logins).toEqual(['b']);
   });
 
@@ -261,7 +279,7 @@ describe('failover', () => {
       const h = harness({ random: seededRandom(42) });
       const provider = new ScriptedProvider({ a: [fail(serverError()), fail(serverError())] });
       await h.run(h.orchestrator.execute(provider.request));
-      return h.clock.sleeps;
+      return h.sleeps;
     };
     const first = await runOnce();
     expect(await runOnce()).toEqual(first);

@@ -1,7 +1,6 @@
 // RetryOrchestrator: streaming and the edges of the loop (no hooks, no handler, empty handler,
 // HTTP-date waits measured on the injected clock, aborts during a force-refresh).
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../util/fake-clock.js';
 import { RetryOrchestrator } from './RetryOrchestrator.js';
 import {
   AllBucketsExhaustedError,
@@ -13,7 +12,14 @@ import {
   ServerError,
   StreamInterruptedError,
 } from './errors.js';
-import { collect, fail, harness, ScriptedProvider } from '../../test/retry-fixtures.js';
+import {
+  collect,
+  fail,
+  harness,
+  ScriptedProvider,
+  settle,
+  SteppingClock,
+} from '../../test/retry-fixtures.js';
 import {
   RoundRobinHandler,
   ScriptedFailoverHandler,
@@ -88,7 +94,7 @@ describe('streaming', () => {
 
 describe('edges', () => {
   it('works with no event hooks at all (waits, force-refresh, switch, exhaustion)', async () => {
-    const clock = new FakeClock();
+    const clock = new SteppingClock();
     const handler = new ScriptedFailoverHandler({ buckets: ['a', 'b'], clock });
     const orchestrator = new RetryOrchestrator({
       handler,
@@ -104,18 +110,21 @@ describe('edges', () => {
       ],
       b: [fail(quota(2))],
     });
-    const error = await clock
-      .runUntilSettled(orchestrator.execute(provider.request))
-      .catch((e: unknown) => e);
+    const error = await settle(clock, orchestrator.execute(provider.request)).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AllBucketsExhaustedError);
     expect(provider.buckets).toEqual(['a', 'a', 'a', 'b']);
-    expect(clock.sleeps).toEqual([2_000]);
+    // The request's deadline timer (300 s, cancelled at the end), then the one backoff wait.
+    expect(clock.sleeps).toEqual([300_000, 2_000]);
+    expect(clock.pendingSleepers).toBe(0);
 
     handler.enabled = false;
     const last = quota(3);
-    const disabled = await clock
-      .runUntilSettled(orchestrator.execute(new ScriptedProvider({ b: [fail(last)] }).request))
-      .catch((e: unknown) => e);
+    const disabled = await settle(
+      clock,
+      orchestrator.execute(new ScriptedProvider({ b: [fail(last)] }).request),
+    ).catch((e: unknown) => e);
     expect(disabled).toBe(last);
   });
 
@@ -125,7 +134,7 @@ describe('edges', () => {
     const error = new RateLimitError('slow down', { status: 429, headers: { 'retry-after': at } });
     const provider = new ScriptedProvider({ a: [fail(error)] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
-    expect(h.clock.sleeps).toEqual([5_000]);
+    expect(h.sleeps).toEqual([5_000]);
   });
 
   it('a Retry-After wait does not advance the backoff step', async () => {
@@ -133,14 +142,14 @@ describe('edges', () => {
     const rateLimited = new RateLimitError('slow down', { status: 429, retryAfterMs: 1_000 });
     const provider = new ScriptedProvider({ a: [fail(rateLimited), fail(serverError())] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by a');
-    expect(h.clock.sleeps).toEqual([1_000, 2_000]);
+    expect(h.sleeps).toEqual([1_000, 2_000]);
   });
 
   it('no handler: retries on the same (unnamed) bucket still end in success', async () => {
     const h = harness({ handler: null });
     const provider = new ScriptedProvider({ '(none)': [fail(serverError())] });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by (none)');
-    expect(h.clock.sleeps).toEqual([2_000]);
+    expect(h.sleeps).toEqual([2_000]);
   });
 
   it('a handler with no buckets is treated like no handler', async () => {
@@ -236,7 +245,7 @@ describe('failover context', () => {
       a: [fail(overloaded()), fail(overloaded()), fail(overloaded())],
     });
     await expect(h.run(h.orchestrator.execute(provider.request))).resolves.toBe('served by b');
-    expect(h.clock.sleeps).toEqual([2_000, 4_000]);
+    expect(h.sleeps).toEqual([2_000, 4_000]);
     expect(h.handler.contexts).toStrictEqual([
       { failedBucket: 'a', trigger: 'server', message: 'overloaded_error: try again later' },
     ]);

@@ -11,6 +11,8 @@ import {
   QuotaError,
   RateLimitError,
   StreamInterruptedError,
+  formatRetryTime,
+  ownWords,
 } from './errors.js';
 
 const AT_1405 = Date.UTC(2026, 0, 1, 14, 5, 0);
@@ -245,19 +247,86 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.attemptedBuckets).toHaveLength(3);
   });
 
-  it('the default time format is local HH:MM', () => {
+  it('the default time format is local HH:MM within 24 h of now', () => {
+    const now = new Date(2026, 0, 1, 8, 0).getTime();
     const at = new Date(2026, 0, 1, 9, 7).getTime();
     const error = new AllBucketsExhaustedError(
       'p',
       ['a'],
       undefined,
       {},
-      {
-        a: { reason: 'quota-exhausted', retryAt: at },
-      },
+      { a: { reason: 'quota-exhausted', retryAt: at } },
+      { now },
     );
     expect(error.message).toContain('retry after 09:07');
     expect(error.message).toContain('Next: wait until 09:07.');
+  });
+
+  it('a retry time more than 24 h away is shown with its date', () => {
+    const now = new Date(2026, 11, 1, 8, 0).getTime();
+    const at = new Date(2026, 11, 3, 14, 5).getTime();
+    const error = new AllBucketsExhaustedError(
+      'p',
+      ['a'],
+      undefined,
+      {},
+      { a: { reason: 'quota-exhausted', retryAt: at } },
+      { now },
+    );
+    expect(error.message).toContain('retry after Dec 3 14:05');
+    expect(error.message).toContain('Next: wait until Dec 3 14:05.');
+    expect(formatRetryTime(at, at - 86_399_999)).toBe('14:05');
+    expect(formatRetryTime(at, at - 86_400_000)).toBe('Dec 3 14:05');
+  });
+
+  it('toJSON never throws: an impossible retry time and an unreadable lastError are left out', () => {
+    const hostile = new Error('x');
+    Object.defineProperty(hostile, 'message', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    const error = new AllBucketsExhaustedError(
+      'p',
+      ['a'],
+      undefined,
+      {},
+      {
+        a: { reason: 'quota-exhausted', retryAt: 9e15 },
+      },
+    );
+    expect(error.earliestRetryAt).toBe(9e15);
+    const json = error.toJSON();
+    expect(json).not.toHaveProperty('earliestRetryAt');
+    expect(json.providerName).toBe('p');
+    const withHostile = Object.assign(Object.create(AllBucketsExhaustedError.prototype), error, {
+      lastError: hostile,
+    }) as AllBucketsExhaustedError;
+    expect(() => withHostile.toJSON()).not.toThrow();
+    expect(withHostile.toJSON()).not.toHaveProperty('lastError');
+  });
+
+  it("messages use the provider's own words, not the SDK's `429 {…}` rendering", () => {
+    const sdk = new Error(
+      '429 {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed your account\'s rate limit. Please try again later."}}',
+    );
+    const error = new AllBucketsExhaustedError(
+      'anthropic',
+      ['a'],
+      sdk,
+      {},
+      {
+        a: { reason: 'quota-exhausted', status: 429, message: sdk.message },
+      },
+    );
+    expect(error.message).toContain("This request would exceed your account's rate limit.");
+    expect(error.message).not.toContain('{"type"');
+    expect(error.toJSON().lastError).toEqual({
+      name: 'Error',
+      message: "429 This request would exceed your account's rate limit. Please try again later.",
+    });
+    expect(ownWords(new Error('plain words'))).toBe('plain words');
+    expect(ownWords(new Error('500 {not json'))).toBe('500 {not json');
   });
 
   it('bucket names that are also Object.prototype keys are plain buckets', () => {

@@ -30,8 +30,10 @@ export const REAUTH_ELIGIBLE_REASONS: ReadonlySet<BucketFailureReason> = new Set
 ]);
 
 export interface ExhaustedErrorFormatOptions {
-  /** Formats a retry time for people; defaults to local HH:MM. */
+  /** Formats a retry time for people; defaults to formatRetryTime (time of day, or date and time). */
   formatTime?: (epochMs: number) => string;
+  /** Epoch ms the retry times are relative to (which of them are "today"); defaults to Date.now(). */
+  now?: number;
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -39,6 +41,58 @@ export const formatClockTime = (epochMs: number): string => {
   const d = new Date(epochMs);
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 };
+
+const MS_PER_DAY = 24 * 60 * 60 * 1000;
+const MONTH_NAMES = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+
+/** A retry time for people: `14:05` within 24 h of `now`, else with its date (`Dec 3 14:05`). */
+export function formatRetryTime(epochMs: number, now: number): string {
+  const d = new Date(epochMs);
+  if (Number.isNaN(d.getTime())) return 'an unknown time';
+  if (Math.abs(epochMs - now) < MS_PER_DAY) return formatClockTime(epochMs);
+  return `${MONTH_NAMES[d.getMonth()]} ${d.getDate()} ${formatClockTime(epochMs)}`;
+}
+
+/** The SDKs render an error as `429 {"type":"error","error":{…}}`: the status, then the raw body. */
+const SDK_RENDERING = /^(\d{3})\s+([[{][\s\S]*)$/;
+
+/**
+ * An error's message in the provider's own words: for the SDK's `429 {…}` rendering, the `message`
+ * inside the body (with the status in front), otherwise the message as it is.
+ */
+export function ownWords(error: unknown): string {
+  const message = error instanceof Error ? String(error.message) : String(error);
+  const m = SDK_RENDERING.exec(message.trim());
+  if (!m) return message;
+  try {
+    const parsed: unknown = JSON.parse(m[2]!);
+    const root: unknown = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
+    const inner = (root as { error?: { message?: unknown }; message?: unknown } | null) ?? {};
+    const words = inner.error?.message ?? inner.message;
+    return typeof words === 'string' && words.trim() !== '' ? `${m[1]} ${words.trim()}` : message;
+  } catch {
+    return message;
+  }
+}
+
+/** An ISO string, or undefined for a time no Date can hold (toISOString would throw). */
+function safeIso(epochMs: number): string | undefined {
+  const d = new Date(epochMs);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
 
 /**
  * Every bucket of a provider failed. Never retryable: no outer layer may retry it.
@@ -80,22 +134,26 @@ export class AllBucketsExhaustedError extends Error {
     this.lastError = lastError;
   }
 
+  /** The same data as plain JSON; never throws (a bad date or an odd lastError is left out). */
   toJSON(): Record<string, unknown> {
-    return {
+    const out: Record<string, unknown> = {
       name: this.name,
       message: this.message,
       providerName: this.providerName,
       attemptedBuckets: [...this.attemptedBuckets],
       bucketFailureReasons: { ...this.bucketFailureReasons },
       details: Object.fromEntries(Object.entries(this.details).map(([k, v]) => [k, { ...v }])),
-      ...(this.earliestRetryAt !== undefined
-        ? { earliestRetryAt: new Date(this.earliestRetryAt).toISOString() }
-        : {}),
       isRetryable: false,
-      ...(this.lastError instanceof Error
-        ? { lastError: { name: this.lastError.name, message: this.lastError.message } }
-        : {}),
     };
+    const earliest = this.earliestRetryAt === undefined ? undefined : safeIso(this.earliestRetryAt);
+    if (earliest !== undefined) out.earliestRetryAt = earliest;
+    try {
+      if (this.lastError instanceof Error)
+        out.lastError = { name: String(this.lastError.name), message: ownWords(this.lastError) };
+    } catch {
+      // A lastError whose name or message cannot be read is left out rather than breaking --json.
+    }
+    return out;
   }
 }
 
@@ -117,7 +175,8 @@ function formatExhaustedMessage(
   earliest: number | undefined,
   format: ExhaustedErrorFormatOptions,
 ): string {
-  const time = format.formatTime ?? formatClockTime;
+  const now = format.now ?? Date.now();
+  const time = format.formatTime ?? ((epochMs: number) => formatRetryTime(epochMs, now));
   // Own keys only: bucket names such as `constructor` or `toString` are valid names.
   const detailOf = (b: string): BucketFailureDetail | undefined =>
     Object.hasOwn(details, b) ? details[b] : undefined;
@@ -133,7 +192,7 @@ function formatExhaustedMessage(
     const d = detailOf(bucket);
     const parts: string[] = [];
     if (d?.status !== undefined) parts.push(String(d.status));
-    if (d?.message) parts.push(d.message);
+    if (d?.message) parts.push(ownWords(d.message));
     if (d?.retryAt !== undefined && Number.isFinite(d.retryAt))
       parts.push(`retry after ${time(d.retryAt)}`);
     return `  - ${bucket}: ${reason}${parts.length ? ` (${parts.join(', ')})` : ''}`;
@@ -264,5 +323,17 @@ export class StreamInterruptedError extends ProviderError {
     init: ProviderErrorInit = {},
   ) {
     super(message, init);
+  }
+}
+
+/**
+ * The whole request ran out of time (`deadlineMs`): the running attempt, wait or failover was stopped.
+ * Never retryable; `lastError` is the failure before it, if there was one.
+ */
+export class DeadlineExceededError extends Error {
+  override readonly name = 'DeadlineExceededError';
+  readonly isRetryable = false as const;
+  constructor(readonly deadlineMs: number) {
+    super(`The request did not finish within its ${deadlineMs} ms deadline.`);
   }
 }

@@ -137,7 +137,7 @@ const RETRY_WORDING = /(?:retry in|reset after|try again in)\s+((?:\d+(?:\.\d+)?
 
 function wordingReset(text: string): number | undefined {
   const m = RETRY_WORDING.exec(text);
-  return m ? believable(parseOpenAIDuration(m[1]!)) : undefined;
+  return m ? believable(parseOpenAIDuration(m[1])) : undefined;
 }
 
 /**

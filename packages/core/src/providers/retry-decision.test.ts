@@ -45,6 +45,7 @@ describe('defaults', () => {
       switchesPerBucket: 2,
       maxRetryAfterWaitMs: 60_000,
       deadlineMs: 300_000,
+      streamIdleMs: 60_000,
       shortRateLimitMaxMs: 10_000,
       rateLimitsBeforeFailover: 2,
       authFailuresBeforeFailover: 2,

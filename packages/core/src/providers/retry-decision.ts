@@ -11,8 +11,10 @@ export interface RetryOptions extends BackoffOptions {
   switchesPerBucket: number;
   /** A wait longer than this is never slept: the bucket goes into cooldown and failover is tried. */
   maxRetryAfterWaitMs: number;
-  /** Whole-request budget; a wait that would reach it is not started. */
+  /** Whole-request budget, enforced while attempts, waits and failovers run. */
   deadlineMs: number;
+  /** A stream that yields nothing for this long ends its attempt (retryable before any output). */
+  streamIdleMs: number;
   /** A 429 asking for at most this long is a short rate limit worth waiting out on the same bucket. */
   shortRateLimitMaxMs: number;
   /** The n-th consecutive short 429 fails over instead of waiting again. */
@@ -27,6 +29,7 @@ export const DEFAULT_MAX_ATTEMPTS = 6;
 export const DEFAULT_SWITCHES_PER_BUCKET = 2;
 export const DEFAULT_MAX_RETRY_AFTER_WAIT_MS = 60_000;
 export const DEFAULT_DEADLINE_MS = 300_000;
+export const DEFAULT_STREAM_IDLE_MS = 60_000;
 export const DEFAULT_SHORT_RATE_LIMIT_MAX_MS = 10_000;
 export const DEFAULT_RATE_LIMITS_BEFORE_FAILOVER = 2;
 export const DEFAULT_AUTH_FAILURES_BEFORE_FAILOVER = 2;
@@ -38,6 +41,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
   switchesPerBucket: DEFAULT_SWITCHES_PER_BUCKET,
   maxRetryAfterWaitMs: DEFAULT_MAX_RETRY_AFTER_WAIT_MS,
   deadlineMs: DEFAULT_DEADLINE_MS,
+  streamIdleMs: DEFAULT_STREAM_IDLE_MS,
   shortRateLimitMaxMs: DEFAULT_SHORT_RATE_LIMIT_MAX_MS,
   rateLimitsBeforeFailover: DEFAULT_RATE_LIMITS_BEFORE_FAILOVER,
   authFailuresBeforeFailover: DEFAULT_AUTH_FAILURES_BEFORE_FAILOVER,

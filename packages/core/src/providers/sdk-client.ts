@@ -17,6 +17,46 @@ import {
  */
 export const SDK_TIMEOUT_DISABLED_MS = 2_147_483_647;
 
+/**
+ * Builds an SDK client with the SDK's own environment variables hidden (`ANTHROPIC_CUSTOM_HEADERS`,
+ * `ANTHROPIC_LOG`, `OPENAI_BASE_URL`, ...): a client's configuration comes only from its options.
+ * The SDK constructors read the environment synchronously, so hiding and restoring around the call
+ * cannot leak into other code.
+ */
+export function withoutSdkEnvironment<T>(prefix: string, build: () => T): T {
+  const hidden = Object.keys(process.env).filter((name) => name.startsWith(prefix));
+  const saved = hidden.map((name) => [name, process.env[name]] as const);
+  for (const name of hidden) delete process.env[name];
+  try {
+    return build();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/**
+ * fetch for the SDKs: an error body that is a JSON array (Google's OpenAI-compatible endpoint wraps
+ * its error object in one) is handed on as its first element, which the SDKs know how to read.
+ * Everything else passes through untouched.
+ */
+export const sdkFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.ok) return response;
+  const text = await response.text();
+  let first: unknown;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    first = Array.isArray(parsed) ? (parsed as unknown[])[0] : undefined;
+  } catch {
+    first = undefined;
+  }
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const body = typeof first === 'object' && first !== null ? JSON.stringify(first) : text;
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+};
+
 export interface SdkClientOptions {
   /** The API base the SDK appends its paths to. */
   baseURL: string;
@@ -57,13 +97,17 @@ export abstract class SdkStreamingClient<O extends SdkClientOptions> implements 
     baseURL: string;
     maxRetries: 0;
     timeout: number;
+    fetch: typeof fetch;
     defaultHeaders?: Record<string, string>;
   } {
     return {
       baseURL: this.options.baseURL,
       maxRetries: 0,
       timeout: SDK_TIMEOUT_DISABLED_MS,
-      ...(this.options.defaultHeaders ? { defaultHeaders: this.options.defaultHeaders } : {}),
+      fetch: sdkFetch,
+      ...(this.options.defaultHeaders
+        ? { defaultHeaders: { ...this.options.defaultHeaders } }
+        : {}),
     };
   }
 

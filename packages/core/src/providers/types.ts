@@ -100,6 +100,8 @@ export async function* guardProviderStream(
     }
   } catch (error) {
     if (signal?.aborted) throw abortReason(signal);
+    // The terminal event already reached the caller: a connection that then drops changes nothing.
+    if (finished) return;
     const mapped = toProviderError(error, { now: clock.now(), provider });
     if (!hasText(received) || mapped instanceof StreamInterruptedError) throw mapped;
     throw interrupted(provider, received, mapped.message, mapped);

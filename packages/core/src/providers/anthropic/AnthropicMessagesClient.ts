@@ -3,7 +3,7 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type Anthropic from '@anthropic-ai/sdk';
-import { SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
+import { SdkStreamingClient, withoutSdkEnvironment, type SdkClientOptions } from '../sdk-client.js';
 import type {
   ProviderChunk,
   ProviderCredential,
@@ -13,6 +13,11 @@ import type {
 
 /** The Messages API requires max_tokens; used when the request does not set one. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+/**
+ * The beta flag an OAuth (bearer) access token needs on the Messages API; without it the API answers
+ * 401 "OAuth authentication is currently not supported." (PROVIDERS.md, anthropics/claude-code#5983).
+ */
+export const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20';
 /** `baseURL` e.g. `https://api.anthropic.com` (the SDK appends `/v1/messages`); provider defaults to `anthropic`. */
 export interface AnthropicMessagesClientOptions extends SdkClientOptions {
   /** Used when a request has no maxTokens. */
@@ -24,17 +29,29 @@ export class AnthropicMessagesClient extends SdkStreamingClient<AnthropicMessage
     super(options, 'anthropic');
   }
 
-  /** One SDK client per request: the credential changes with the bucket, the rest does not. */
+  /**
+   * One SDK client per request: the credential changes with the bucket, the rest does not. A bearer
+   * token also sends the OAuth beta flag (added to any beta flags the options already carry).
+   */
   private async sdk(credential: ProviderCredential): Promise<Anthropic> {
     const { default: Sdk } = await import('@anthropic-ai/sdk');
+    const transport = this.transportOptions();
+    if (credential.token !== undefined) {
+      const headers = { ...transport.defaultHeaders };
+      const betaKey = Object.keys(headers).find((k) => k.toLowerCase() === 'anthropic-beta');
+      const betas = (betaKey === undefined ? '' : headers[betaKey]!)
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== '' && b !== ANTHROPIC_OAUTH_BETA);
+      if (betaKey !== undefined) delete headers[betaKey];
+      headers['anthropic-beta'] = [...betas, ANTHROPIC_OAUTH_BETA].join(',');
+      transport.defaultHeaders = headers;
+    }
     const auth =
       credential.token !== undefined
-        ? { authToken: credential.token }
-        : { apiKey: credential.apiKey };
-    return new Sdk({
-      ...auth,
-      ...this.transportOptions(),
-    });
+        ? { authToken: credential.token, apiKey: null }
+        : { apiKey: credential.apiKey, authToken: null };
+    return withoutSdkEnvironment('ANTHROPIC_', () => new Sdk({ ...auth, ...transport }));
   }
 
   protected async *events(

@@ -3,7 +3,7 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type OpenAI from 'openai';
-import { SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
+import { SdkStreamingClient, withoutSdkEnvironment, type SdkClientOptions } from '../sdk-client.js';
 import type {
   ProviderChunk,
   ProviderCredential,
@@ -32,14 +32,18 @@ export class OpenAIChatClient extends SdkStreamingClient<OpenAIChatClientOptions
    */
   private async sdk(credential: ProviderCredential): Promise<OpenAI> {
     const { default: Sdk } = await import('openai');
-    return new Sdk({
-      apiKey: credential.token ?? credential.apiKey,
-      adminAPIKey: null,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      ...this.transportOptions(),
-    });
+    return withoutSdkEnvironment(
+      'OPENAI_',
+      () =>
+        new Sdk({
+          apiKey: credential.token ?? credential.apiKey,
+          adminAPIKey: null,
+          organization: null,
+          project: null,
+          webhookSecret: null,
+          ...this.transportOptions(),
+        }),
+    );
   }
 
   protected async *events(
@@ -55,14 +59,20 @@ export class OpenAIChatClient extends SdkStreamingClient<OpenAIChatClientOptions
     );
     let stopReason: string | undefined;
     let usage: ProviderUsage | undefined;
-    for await (const chunk of stream) {
-      for (const choice of chunk.choices) {
-        if (choice.index !== 0) continue;
-        const text = choice.delta?.content;
-        if (typeof text === 'string' && text !== '') yield { type: 'text', text };
-        if (choice.finish_reason) stopReason = choice.finish_reason;
+    try {
+      for await (const chunk of stream) {
+        for (const choice of chunk.choices) {
+          if (choice.index !== 0) continue;
+          const text = choice.delta?.content;
+          if (typeof text === 'string' && text !== '') yield { type: 'text', text };
+          if (choice.finish_reason) stopReason = choice.finish_reason;
+        }
+        if (chunk.usage) usage = readUsage(chunk.usage);
       }
-      if (chunk.usage) usage = readUsage(chunk.usage);
+    } catch (error) {
+      // The answer is complete once its finish_reason arrived: a connection that drops before the
+      // usage chunk or `[DONE]` loses nothing the caller needs. Aborts are still the caller's.
+      if (stopReason === undefined || signal?.aborted) throw error;
     }
     // The SDK swallows `data: [DONE]`; a finish_reason is the terminal event it lets us see. The usage
     // chunk comes after it, so `done` is sent once the stream has ended cleanly.
