@@ -3,6 +3,9 @@
 import { Command } from 'commander';
 import type { RunCommand } from './commands/command-kit.js';
 import type { FactoryOverrides } from './commands/factory.js';
+import { askCommand } from './commands/ask/index.js';
+import { authCommand } from './commands/auth/index.js';
+import { chatCommand } from './commands/chat/index.js';
 import { doctorCommand } from './commands/doctor/index.js';
 import { profileCommand } from './commands/profile/index.js';
 import { BATON_VERSION } from './version.js';
@@ -47,7 +50,10 @@ Examples:
   $ baton doctor`,
     );
 
+  program.addCommand(authCommand(run));
   program.addCommand(profileCommand(run));
+  program.addCommand(chatCommand(run));
+  program.addCommand(askCommand(run));
   program.addCommand(doctorCommand(run));
 
   forEachCommand(program, (command) => {

@@ -8,6 +8,8 @@ import { PROFILE_NAME_PATTERN, PROFILE_NAME_RULE } from './profile.js';
 
 export const SettingsSchema = z.looseObject({
   activeProfile: z.string().regex(PROFILE_NAME_PATTERN, PROFILE_NAME_RULE).optional(),
+  /** `baton auth switch`: the bucket each provider's next request starts from. */
+  preferredBuckets: z.record(z.string(), z.string()).optional(),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

@@ -51,6 +51,29 @@ export interface DescribedError {
 
 const HOW_TO_DEBUG = 'run the command again with --debug for details';
 
+/** Errors of other modules whose message already says what to do (matched by name, so that this
+ * module does not load the flows or the manager just to report an error). */
+const SELF_EXPLAINING: ReadonlySet<string> = new Set([
+  'NoCredentialError',
+  'ApiKeyRejectedError',
+  'RetiredPresetError',
+  'DeviceFlowExpiredError',
+  'AuthorizationTimeoutError',
+  'ProviderConfigError',
+  'StoreChoiceError',
+  'PastedCodeFormatError',
+]);
+const LOGIN_ERRORS: ReadonlySet<string> = new Set([
+  'OAuthFlowError',
+  'DeviceFlowDeniedError',
+  'AuthorizationDeniedError',
+  'StateMismatchError',
+  'CallbackPortUnavailableError',
+  'RefreshTokenRevokedError',
+  'TransientRefreshError',
+  'TokenEndpointBlockedError',
+]);
+
 /** Maps any thrown value to the sentence, the next action and the exit code. */
 export function describeError(error: unknown): DescribedError {
   if (error instanceof CliError) {
@@ -76,6 +99,16 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof AllBucketsExhaustedError) {
     // Its message already ends with a "Next:" line built from the per-bucket reasons.
     return { message: error.message, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof Error && SELF_EXPLAINING.has(error.name)) {
+    return { message: error.message, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof Error && LOGIN_ERRORS.has(error.name)) {
+    return {
+      message: error.message,
+      exitCode: EXIT_FAILURE,
+      next: 'start the login again (add --debug for details)',
+    };
   }
   if (isAbortError(error)) {
     return { message: 'cancelled', exitCode: EXIT_FAILURE };

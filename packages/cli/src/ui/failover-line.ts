@@ -1,32 +1,33 @@
 // The one dim line a failover shows ("bucket a out of quota until 14:05 → using b"), built from the
-// orchestrator's event and the handler's detail for the bucket that was left.
-import { formatRetryTime, type BucketFailureDetail, type FailoverEvent } from '@baton/core';
+// handler's switch event for the bucket that was left.
+import { formatRetryTime } from '@baton/core';
+import type { FailoverSwitchEvent } from '../auth/BucketFailoverHandlerImpl.js';
 
-function why(
-  detail: BucketFailureDetail | undefined,
-  status: number | undefined,
-  now: number,
-): string {
-  const reason = detail?.reason;
-  if (reason === 'quota-exhausted') {
-    return detail?.retryAt !== undefined
-      ? `out of quota until ${formatRetryTime(detail.retryAt, now)}`
-      : 'out of quota';
+function why(event: FailoverSwitchEvent, now: number): string {
+  switch (event.reason) {
+    case 'quota-exhausted':
+      return event.retryAt !== undefined
+        ? `out of quota until ${formatRetryTime(event.retryAt, now)}`
+        : 'out of quota';
+    case 'expired-refresh-failed':
+      return 'has an expired login';
+    case 'no-token':
+      return 'is not logged in';
+    case 'reauth-failed':
+      return 'could not log in again';
+    case 'refused':
+      return 'was refused by the provider';
+    default:
+      return 'failed';
   }
-  if (reason === 'expired-refresh-failed') return 'has an expired login';
-  if (reason === 'no-token') return 'is not logged in';
-  if (reason === 'reauth-failed') return 'could not log in again';
-  if (reason === 'refused') return 'was refused by the provider';
-  return status !== undefined ? `failed (${status})` : 'failed';
 }
 
-/** The line for a switch; undefined for outcomes that are not a switch (the error reports those). */
-export function failoverLine(
-  event: FailoverEvent,
-  detail: BucketFailureDetail | undefined,
-  now: number,
-): string | undefined {
-  if (event.outcome !== 'switched' || event.to === undefined) return undefined;
-  if (event.from === event.to) return `bucket ${event.to} renewed its login → retrying`;
-  return `bucket ${event.from ?? '?'} ${why(detail, event.status, now)} → using ${event.to}`;
+const VIA: Record<FailoverSwitchEvent['via'], string> = {
+  usable: '',
+  refreshed: ' (refreshed)',
+  login: ' (after a login)',
+};
+
+export function failoverLine(event: FailoverSwitchEvent, now: number): string {
+  return `bucket ${event.from ?? '?'} ${why(event, now)} → using ${event.to}${VIA[event.via]}`;
 }

@@ -3,17 +3,10 @@
 // the flow and returns the token; the OAuthManager alone decides where the token is stored.
 import type { OAuthToken } from '@baton/core';
 import { runLogin, type DeviceCodePrompt, type ResolvedProvider } from '../../auth/flows/index.js';
+import type { LoginRequest } from '../../auth/oauth-manager.js';
 import { UsageError } from '../../ui/errors.js';
 import { startProgress, type Progress } from '../../ui/spinner.js';
 import type { Factory } from '../factory.js';
-
-export interface LoginRequest {
-  providerName: string;
-  provider: ResolvedProvider;
-  bucket: string;
-  signal: AbortSignal;
-  timeoutMs: number;
-}
 
 /** The manager's login callback: runs one flow, returns the token, never stores it. */
 export type InteractiveLoginRunner = (request: LoginRequest) => Promise<OAuthToken>;
