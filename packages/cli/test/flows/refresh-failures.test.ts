@@ -96,6 +96,17 @@ describe('refresh failure classes', () => {
     expectNoSecrets(error);
   });
 
+  it('a description that echoes the refresh token is redacted', async () => {
+    const error = await refreshAgainst({
+      status: 400,
+      json: { error: 'invalid_grant', error_description: `unknown refresh token ${REFRESH}` },
+    });
+    expect(error).toBeInstanceOf(RefreshTokenRevokedError);
+    expect((error as Error).message).toContain('unknown refresh token refr…(len 31)');
+    expectNoSecrets(error);
+    expect((error as OAuthFlowError).description).not.toContain(REFRESH);
+  });
+
   it('a 401 challenge without any body is revoked too', async () => {
     const error = await refreshAgainst({
       status: 401,

@@ -2,7 +2,7 @@
 // the server's error_description, a 401 challenge, Retry-After, a blocked (non-JSON) answer, or no
 // answer at all. Every flow words its errors from this one reading.
 import * as client from 'openid-client';
-import { parseRetryAfter, systemClock, type Clock } from '@baton/core';
+import { parseRetryAfter, redactSecret, systemClock, type Clock } from '@baton/core';
 import { TokenEndpointBlockedError } from './errors.js';
 import { normalisedBodyOf } from './token-response.js';
 
@@ -39,9 +39,19 @@ export interface OAuthFailure {
   unreachable?: boolean;
 }
 
-function cleanDescription(value: unknown): string | undefined {
+/** Shorter strings are not worth scrubbing (and would match ordinary words). */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * One line of bounded length, with any of the request's secrets redacted: some servers echo the
+ * token they refuse in error_description, and our messages must never carry it.
+ */
+function cleanDescription(value: unknown, secrets: readonly string[]): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const line = value.replace(/\s+/g, ' ').trim();
+  let line = value.replace(/\s+/g, ' ').trim();
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH) line = line.split(secret).join(redactSecret(secret));
+  }
   if (line === '') return undefined;
   return line.length > MAX_DESCRIPTION_LENGTH ? `${line.slice(0, MAX_DESCRIPTION_LENGTH)}…` : line;
 }
@@ -63,11 +73,12 @@ function retryAfter(response: Response | undefined, clock: Pick<Clock, 'now'>): 
 function fromResponse(
   response: Response,
   clock: Pick<Clock, 'now'>,
+  secrets: readonly string[],
   extra: OAuthFailure = {},
 ): OAuthFailure {
   const body = normalisedBodyOf(response);
   const code = typeof body?.error === 'string' ? body.error : undefined;
-  const description = cleanDescription(body?.error_description);
+  const description = cleanDescription(body?.error_description, secrets);
   const wait = retryAfter(response, clock);
   return {
     status: response.status,
@@ -78,15 +89,16 @@ function fromResponse(
   };
 }
 
-/** What is known about an openid-client (or fetch) failure. */
+/** What is known about an openid-client (or fetch) failure; `secrets` are scrubbed from the description. */
 export function describeOAuthFailure(
   error: unknown,
   clock: Pick<Clock, 'now'> = systemClock,
+  secrets: readonly string[] = [],
 ): OAuthFailure {
   const blocked = findBlocked(error);
   if (blocked) return { status: blocked.status ?? 0, blocked };
   if (error instanceof client.ResponseBodyError) {
-    const description = cleanDescription(error.error_description);
+    const description = cleanDescription(error.error_description, secrets);
     const wait = retryAfter(error.response, clock);
     return {
       error: error.error,
@@ -96,9 +108,9 @@ export function describeOAuthFailure(
     };
   }
   if (error instanceof client.WWWAuthenticateChallengeError) {
-    const base = fromResponse(error.response, clock, { challenge: true });
+    const base = fromResponse(error.response, clock, secrets, { challenge: true });
     const params = error.cause[0]?.parameters ?? {};
-    const description = base.description ?? cleanDescription(params.error_description);
+    const description = base.description ?? cleanDescription(params.error_description, secrets);
     return {
       ...base,
       ...((base.error ?? params.error) ? { error: base.error ?? params.error } : {}),
@@ -106,7 +118,7 @@ export function describeOAuthFailure(
     };
   }
   if (error instanceof client.ClientError) {
-    if (error.cause instanceof Response) return fromResponse(error.cause, clock);
+    if (error.cause instanceof Response) return fromResponse(error.cause, clock, secrets);
     if (error.code && INVALID_RESPONSE_CODES.has(error.code)) return { invalidResponse: true };
     return { unreachable: true };
   }

@@ -44,13 +44,14 @@ export function classifyRefreshFailure(
   error: unknown,
   host: string,
   clock: Pick<Clock, 'now'> = systemClock,
+  secrets: readonly string[] = [],
 ): OAuthFlowError {
   if (error instanceof TokenParseError) {
     return new OAuthFlowError(`${host} answered the refresh with an invalid token`, {
       cause: error,
     });
   }
-  const failure = describeOAuthFailure(error, clock);
+  const failure = describeOAuthFailure(error, clock, secrets);
   if (failure.blocked) return failure.blocked;
   const fields = failureFields(failure, error);
   const summary = failureSummary(failure);
@@ -96,6 +97,7 @@ export async function refreshToken(
   } catch (error) {
     if (options.signal?.aborted) throw abortReason(options.signal);
     const host = new URL(provider.serverMetadata.token_endpoint ?? provider.config.baseUrl).host;
-    throw classifyRefreshFailure(error, host, clock);
+    const secrets = [previous.refresh_token, previous.access_token];
+    throw classifyRefreshFailure(error, host, clock, secrets);
   }
 }
