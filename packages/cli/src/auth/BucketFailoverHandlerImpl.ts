@@ -177,7 +177,7 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
    * Concurrent calls for the same failed bucket share one outcome (one classification, one switch).
    * A call whose failed bucket is no longer current was overtaken by a switch: retry at once.
    */
-  tryFailover(context: FailoverContext = {}): Promise<boolean> {
+  async tryFailover(context: FailoverContext = {}): Promise<boolean> {
     throwIfAborted(context.signal);
     const current = this.getCurrentBucket();
     if (
@@ -188,7 +188,7 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
       this.log(
         `${this.provider}: ${context.failedBucket} already left for ${current}; retrying there`,
       );
-      return Promise.resolve(true);
+      return true;
     }
     if (this.inFlight && this.inFlight.bucket === current)
       return untilAborted(this.inFlight.outcome, context.signal);

@@ -4,6 +4,7 @@
 import {
   AnthropicMessagesClient,
   AuthenticationError,
+  NetworkError,
   OpenAIChatClient,
   RetryOrchestrator,
   systemClock,
@@ -11,6 +12,7 @@ import {
   type AttemptContext,
   type Clock,
   type FailoverEvent,
+  type OAuthToken,
   type ProviderChunk,
   type ProviderClient,
   type ProviderRequest,
@@ -25,7 +27,13 @@ import {
 } from './BucketFailoverHandlerImpl.js';
 import { requestCredential } from './credential.js';
 import type { ProviderConfig } from './flows/provider-config.js';
-import type { OAuthManager } from './oauth-manager.js';
+import {
+  RefreshTokenRevokedError,
+  TokenEndpointBlockedError,
+  TransientRefreshError,
+} from './flows/errors.js';
+import { NoCredentialError, type OAuthManager } from './oauth-manager.js';
+import { LockTimeoutError } from './storage/file-lock.js';
 import type { CooldownLedger } from './storage/cooldown-ledger.js';
 
 /** What the factory needs of a profile. */
@@ -119,12 +127,35 @@ export function createResilientClient(
     },
   });
 
+  /**
+   * The bucket's credential, its lookup failures typed for the retry table: a dead grant is an auth
+   * failure of this bucket (failover decides), a token endpoint that cannot be reached or another
+   * process holding the lock is a passing network failure; a store outage stays what it is.
+   */
+  async function credentialFor(bucket: string, signal: AbortSignal): Promise<OAuthToken | null> {
+    try {
+      return await manager.getOAuthToken(provider, bucket, { signal });
+    } catch (error) {
+      if (error instanceof RefreshTokenRevokedError || error instanceof NoCredentialError) {
+        throw new AuthenticationError(error.message, { provider, cause: error });
+      }
+      if (
+        error instanceof TransientRefreshError ||
+        error instanceof TokenEndpointBlockedError ||
+        error instanceof LockTimeoutError
+      ) {
+        throw new NetworkError(error.message, { provider, cause: error });
+      }
+      throw error;
+    }
+  }
+
   async function* attempt(
     request: ProviderRequest,
     context: AttemptContext,
   ): AsyncGenerator<ProviderChunk> {
     const bucket = context.bucket ?? handler.getCurrentBucket();
-    const token = await manager.getOAuthToken(provider, bucket, { signal: context.signal });
+    const token = await credentialFor(bucket, context.signal);
     if (token === null) {
       // Typed as an auth failure without a status: the handler then finds "no-token" for it.
       throw new AuthenticationError(`no credential is stored for ${provider}/${bucket}`, {

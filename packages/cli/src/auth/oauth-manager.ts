@@ -170,6 +170,8 @@ export class OAuthManager {
   private readonly sessions = new Map<string, string>();
   /** The token this process last saw per bucket: what a renewal starts from. */
   private readonly known = new Map<string, OAuthToken>();
+  /** Refresh tokens the server rejected (invalid_grant): never sent again (BEHAVIOR §8.4). */
+  private readonly deadGrants = new Map<string, string>();
 
   constructor(private readonly options: OAuthManagerOptions) {
     this.store = options.store;
@@ -292,6 +294,15 @@ export class OAuthManager {
           this.remember(provider, bucket, current, true);
           return { token: current, refreshedBy: 'another-process' as const };
         }
+        const key = tokenKey(provider, bucket);
+        if (
+          current.refresh_token !== undefined &&
+          this.deadGrants.get(key) === current.refresh_token
+        ) {
+          throw new RefreshTokenRevokedError(
+            `the refresh token of ${provider}/${bucket} was rejected earlier; log in again`,
+          );
+        }
         const resolved = await this.resolve(provider);
         let refreshed: OAuthToken;
         try {
@@ -300,8 +311,11 @@ export class OAuthManager {
             ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
           });
         } catch (error) {
-          if (error instanceof RefreshTokenRevokedError)
+          if (error instanceof RefreshTokenRevokedError) {
+            if (current.refresh_token !== undefined)
+              this.deadGrants.set(key, current.refresh_token);
             await this.markNeedsLogin(provider, bucket);
+          }
           this.log(`refresh ${provider}/${bucket} failed: ${(error as Error).message}`);
           throw error;
         }

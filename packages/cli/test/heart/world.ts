@@ -54,6 +54,8 @@ export interface World {
   manager: OAuthManager;
   /** Buckets the login runner was started for, in order. */
   logins: string[];
+  /** User codes of device logins started and not approved (loginMode 'hang'). */
+  pendingCodes: string[];
   /** Every debug line the manager and handler wrote. */
   log: string[];
   switches: FailoverSwitchEvent[];
@@ -107,6 +109,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     baseUrl: emulator.openaiBaseURL,
   });
   const logins: string[] = [];
+  const pendingCodes: string[] = [];
   const log: string[] = [];
   const switches: FailoverSwitchEvent[] = [];
   const world = { loginMode: options.loginMode ?? 'approve' } as World;
@@ -115,7 +118,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const pending = await startDeviceAuthorization(provider, { signal, intervalMs: 20 });
     if (world.loginMode === 'approve') {
       await server.approveDeviceCode(pending.userCode, { account: accountOf(bucket) });
-    }
+    } else pendingCodes.push(pending.userCode);
     return pending.waitForToken();
   };
   const manager = new OAuthManager({
@@ -137,6 +140,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     config,
     manager,
     logins,
+    pendingCodes,
     log,
     switches,
     async loginBucket(bucket: string) {
