@@ -1,0 +1,391 @@
+// Model-based test of the three-pass failover (BEHAVIOR §5): random worlds of 1-5 buckets and random
+// command sequences, checked step by step against the reference model in test/failover-model.ts.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FakeClock, isAbortError, type FailoverContext } from '@baton/core';
+import { BucketFailoverHandlerImpl } from './BucketFailoverHandlerImpl.js';
+import {
+  LOGIN_TIMEOUT_MS,
+  MemoryLedger,
+  ModelCredentials,
+  modelCurrent,
+  modelMarks,
+  modelReset,
+  modelResetSession,
+  modelStoreFresh,
+  modelSucceeded,
+  OUTAGE_CODES,
+  predictCall,
+  PROFILE,
+  PROVIDER,
+  usable,
+  type AbortPoint,
+  type BucketWorld,
+  type CallSpec,
+  type ModelState,
+  type StoreState,
+  type World,
+} from '../../test/failover-model.js';
+
+const RUNS = Number(process.env.BATON_MODEL_RUNS ?? 1_000);
+const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'omega'];
+const START = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+interface Real {
+  handler: BucketFailoverHandlerImpl;
+  creds: ModelCredentials;
+  ledger: MemoryLedger;
+  clock: FakeClock;
+  /** Each switch, with whether the target's credential was usable at that moment. */
+  switches: Array<{ to: string; usable: boolean }>;
+}
+type Command = fc.AsyncCommand<ModelState, Real>;
+
+// ---------------------------------------------------------------------------------------------
+// The world and the failures
+
+const storeState: fc.Arbitrary<StoreState> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<StoreState>('ok') },
+  { weight: 1, arbitrary: fc.constantFrom<StoreState>('CORRUPT', ...OUTAGE_CODES) },
+);
+
+const bucketWorld: fc.Arbitrary<BucketWorld> = fc.record({
+  store: storeState,
+  held: fc.oneof(
+    fc.constant(null),
+    fc.constant({ kind: 'api-key' as const }),
+    // Expired, near expiry (still usable) or valid for up to two hours.
+    fc
+      .oneof(
+        fc.integer({ min: -600, max: 0 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 31, max: 7_200 }),
+      )
+      .map((s) => ({
+        kind: 'oauth' as const,
+        version: 1,
+        expiry: START / 1000 + s,
+      })),
+  ),
+  grantAlive: fc.boolean(),
+  login: fc.constantFrom('succeed' as const, 'fail' as const, 'hang' as const),
+});
+
+interface InitialMark {
+  reason: 'quota-exhausted' | 'refused' | 'expired-refresh-failed';
+  inMs: number;
+}
+
+const initialMark: fc.Arbitrary<InitialMark | undefined> = fc.option(
+  fc.record({
+    reason: fc.constantFrom(
+      'quota-exhausted' as const,
+      'refused' as const,
+      'expired-refresh-failed' as const,
+    ),
+    inMs: fc.integer({ min: 1, max: 7_200_000 }),
+  }),
+  { nil: undefined },
+);
+
+const FAILURES = {
+  'rate-limit': { triggeringStatus: 429, trigger: 'rate-limit' },
+  'long-wait-429': { triggeringStatus: 429, trigger: 'long-wait' },
+  'quota-402': { triggeringStatus: 402, trigger: 'quota' },
+  'billing-400': { triggeringStatus: 400, trigger: 'quota', billing: true },
+  'billing-403': { triggeringStatus: 403, trigger: 'quota', billing: true },
+  'auth-401': { triggeringStatus: 401, trigger: 'auth' },
+  'auth-403': { triggeringStatus: 403, trigger: 'auth' },
+  'server-500': { triggeringStatus: 500, trigger: 'server' },
+  'long-wait-503': { triggeringStatus: 503, trigger: 'long-wait' },
+  refused: { triggeringStatus: 403, trigger: 'refused', message: 'only for use in the app' },
+  network: {},
+} satisfies Record<string, CallSpec['context']>;
+type Failure = keyof typeof FAILURES;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+class CallCommand implements Command {
+  constructor(
+    readonly failure: Failure,
+    /** The wait the response stated, relative to now (may already be over). */
+    readonly retryInMs: number | undefined,
+    readonly interactive: boolean,
+    /** undefined: not given; -1: the current bucket; else an index into the profile. */
+    readonly failedIndex: number | undefined,
+    readonly abortAt: AbortPoint,
+    readonly concurrent: boolean,
+  ) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(m: ModelState, r: Real): Promise<void> {
+    const spec = this.spec(m);
+    const reasonsBefore = r.handler.getLastFailoverReasons();
+    const currentBefore = r.handler.getCurrentBucket();
+    const loginsBefore = { ...r.creds.loginsRun };
+    const switchesBefore = r.switches.length;
+    const controller = new AbortController();
+    if (this.abortAt === 'before') controller.abort();
+    r.creds.onStart = (work) => {
+      if (work !== this.abortAt) return;
+      r.creds.onStart = undefined;
+      controller.abort();
+    };
+    const context: FailoverContext = {
+      ...spec.context,
+      signal: controller.signal,
+      interactive: spec.interactive,
+      ...(spec.failedBucket === undefined ? {} : { failedBucket: spec.failedBucket }),
+    };
+    const calls = [start(r.handler, context)];
+    if (this.concurrent) calls.push(start(r.handler, context));
+    const settled = await settle(calls, r.clock);
+    r.creds.onStart = undefined;
+    const outcome = predictCall(m, spec);
+
+    for (const one of settled) {
+      if (outcome === 'aborted') {
+        expect(one.status).toBe('rejected');
+        expect(isAbortError(one.status === 'rejected' ? one.reason : undefined)).toBe(true);
+      } else expect(one).toEqual({ status: 'fulfilled', value: outcome.result });
+    }
+    const logins = NAMES.filter((b) => (r.creds.loginsRun[b] ?? 0) > (loginsBefore[b] ?? 0));
+    const reasons = r.handler.getLastFailoverReasons();
+    // At most one login per call (the concurrent pair shares one), none without a person.
+    expect(logins.length).toBeLessThanOrEqual(spec.interactive ? 1 : 0);
+    // One classification, one switch, and only to a bucket usable at that moment.
+    expect(r.switches.length - switchesBefore).toBeLessThanOrEqual(1);
+    expect(r.switches.every((s) => s.usable)).toBe(true);
+    if (outcome === 'aborted') {
+      expect(reasons).toEqual(reasonsBefore);
+      expect(r.handler.getCurrentBucket()).toBe(currentBefore);
+      expect(r.switches.length).toBe(switchesBefore);
+    } else {
+      for (const bucket of logins)
+        expect(['no-token', 'expired-refresh-failed', 'reauth-failed']).toContain(reasons[bucket]);
+    }
+    if (outcome !== 'aborted' && !outcome.result)
+      expect(Object.keys(reasons).sort()).toEqual([...m.order].sort());
+    checkAgainstModel(m, r);
+  }
+
+  /** The call as the model sees it, with times and names resolved against the current state. */
+  private spec(m: ModelState): CallSpec {
+    const base: CallSpec['context'] = { ...FAILURES[this.failure] };
+    const quotaLike = this.failure !== 'network' && this.failure !== 'refused';
+    const stated =
+      this.retryInMs !== undefined && quotaLike
+        ? { retryAfterMs: Math.max(0, this.retryInMs), retryAt: m.now + this.retryInMs }
+        : {};
+    const failedBucket =
+      this.failedIndex === undefined
+        ? undefined
+        : this.failedIndex < 0
+          ? modelCurrent(m)
+          : m.order[this.failedIndex % m.order.length];
+    return {
+      context: { ...base, ...stated },
+      interactive: this.interactive,
+      abortAt: this.abortAt,
+      ...(failedBucket === undefined ? {} : { failedBucket }),
+    };
+  }
+
+  toString(): string {
+    return `call(${this.failure}, retryIn=${this.retryInMs}, interactive=${this.interactive}, failed=${this.failedIndex}, abort=${this.abortAt}, concurrent=${this.concurrent})`;
+  }
+}
+
+/** Starts a call; a synchronous throw counts as a rejection here (see the it.fails case below). */
+function start(handler: BucketFailoverHandlerImpl, context: FailoverContext): Promise<boolean> {
+  try {
+    return handler.tryFailover(context);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** Lets the calls run; a login that hangs is ended by moving the clock to its time limit. */
+async function settle(
+  calls: Array<Promise<boolean>>,
+  clock: FakeClock,
+): Promise<Array<PromiseSettledResult<boolean>>> {
+  let done = false;
+  const all = Promise.allSettled(calls).then((results) => {
+    done = true;
+    return results;
+  });
+  for (let turn = 0; turn < 5 && !done; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!done && clock.pendingSleepers > 0) await clock.advance(LOGIN_TIMEOUT_MS);
+  }
+  // Work a caller stopped waiting for (a refresh) finishes before the next command.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!done) throw new Error('a failover call never settled');
+  return all;
+}
+
+const simple = (
+  name: string,
+  act: (m: ModelState, r: Real) => Promise<void> | void,
+): fc.Arbitrary<Command> =>
+  fc.constant<Command>({
+    check: () => true,
+    run: async (m, r) => {
+      await act(m, r);
+      checkAgainstModel(m, r);
+    },
+    toString: () => name,
+  });
+
+const callCommand: fc.Arbitrary<Command> = fc
+  .tuple(
+    fc.constantFrom(...(Object.keys(FAILURES) as Failure[])),
+    fc.option(fc.integer({ min: -5_000, max: 7_200_000 }), { nil: undefined }),
+    fc.boolean(),
+    fc.option(fc.integer({ min: -1, max: 4 }), { nil: undefined, freq: 3 }),
+    fc.constantFrom<AbortPoint>('none', 'none', 'none', 'before', 'refresh', 'login'),
+    fc.boolean(),
+  )
+  .map((args) => new CallCommand(...args));
+
+/** Calls are most of a run; the rest set the scene between them. */
+const commands: Array<fc.Arbitrary<Command>> = [
+  ...Array<fc.Arbitrary<Command>>(5).fill(callCommand),
+  simple('resetSession', (m, r) => {
+    r.handler.resetSession();
+    modelResetSession(m);
+  }),
+  simple('reset', async (m, r) => {
+    await r.handler.refreshLedger();
+    r.handler.reset();
+    modelReset(m);
+  }),
+  simple('bucketSucceeded', async (m, r) => {
+    await r.handler.bucketSucceeded(r.handler.getCurrentBucket());
+    modelSucceeded(m, modelCurrent(m));
+  }),
+  fc.integer({ min: 1, max: 4_000 }).chain((seconds) =>
+    simple(`advance ${seconds} s`, async (m, r) => {
+      await r.clock.advance(seconds * 1000);
+      m.now += seconds * 1000;
+    }),
+  ),
+  // Another process changes a bucket: its store breaks or recovers, or it logs the bucket in.
+  fc.tuple(fc.nat(4), fc.option(storeState, { nil: undefined })).chain(([index, store]) =>
+    simple(`elsewhere ${index} ${store ?? 'login'}`, (m, r) => {
+      const bucket = m.order[index % m.order.length]!;
+      if (store !== undefined) {
+        r.creds.world[bucket]!.store = store;
+        m.world[bucket]!.store = store;
+        return;
+      }
+      modelStoreFresh(m, bucket);
+      r.creds.world[bucket] = structuredClone(m.world[bucket]!);
+      if (r.ledger.active().get(bucket)?.source === 'until-login') r.ledger.entries.delete(bucket);
+    }),
+  ),
+];
+
+/** The real handler's observable state and the world agree with the model after every step. */
+function checkAgainstModel(m: ModelState, r: Real): void {
+  expect(r.clock.now()).toBe(m.now);
+  expect(r.handler.getCurrentBucket()).toBe(modelCurrent(m));
+  if (r.creds.session !== undefined) expect(m.order).toContain(r.creds.session);
+  expect(r.creds.world).toEqual(m.world);
+  expect(r.creds.loginsRun).toEqual(m.loginsRun);
+  expect(Object.fromEntries(r.ledger.active())).toEqual(Object.fromEntries(modelMarks(m)));
+  const reasons = r.handler.getLastFailoverReasons();
+  expect(reasons).toEqual(m.reasons);
+  // A copy: changing it changes nothing in the handler.
+  for (const bucket of m.order) reasons[bucket] = 'skipped';
+  expect(r.handler.getLastFailoverReasons()).toEqual(m.reasons);
+  const details = r.handler.getLastFailoverDetails();
+  for (const [bucket, retryAt] of Object.entries(m.retryAt))
+    expect(details[bucket]?.retryAt).toBe(retryAt);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+interface Setup {
+  buckets: Array<{ world: BucketWorld; mark: InitialMark | undefined }>;
+  session: number | undefined;
+}
+
+const setup: fc.Arbitrary<Setup> = fc.record({
+  buckets: fc.array(fc.record({ world: bucketWorld, mark: initialMark }), {
+    minLength: 1,
+    maxLength: 5,
+  }),
+  session: fc.option(fc.nat(4), { nil: undefined }),
+});
+
+function build(input: Setup): { model: ModelState; real: Real } {
+  const order = NAMES.slice(0, input.buckets.length);
+  const world: World = Object.fromEntries(order.map((b, i) => [b, input.buckets[i]!.world]));
+  const clock = new FakeClock(START);
+  const ledger = new MemoryLedger(clock);
+  input.buckets.forEach(({ mark }, i) => {
+    if (!mark) return;
+    const source = mark.reason === 'quota-exhausted' ? 'retry-after' : 'until-login';
+    ledger.entries.set(order[i]!, {
+      reason: mark.reason,
+      until: START + mark.inMs,
+      source,
+      recordedAt: START,
+    });
+  });
+  const creds = new ModelCredentials(structuredClone(world), clock, ledger);
+  const session = input.session === undefined ? undefined : order[input.session % order.length];
+  creds.session = session;
+  const switches: Real['switches'] = [];
+  const handler = new BucketFailoverHandlerImpl({
+    manager: creds,
+    ledger,
+    provider: PROVIDER,
+    profile: { name: PROFILE, buckets: order },
+    clock,
+    reauthTimeoutMs: LOGIN_TIMEOUT_MS,
+    onSwitch: (event) => {
+      const state = creds.world[event.to]!;
+      switches.push({
+        to: event.to,
+        usable: usable(state.store === 'ok' ? state.held : null, clock.now()),
+      });
+    },
+  });
+  const model: ModelState = {
+    now: START,
+    order,
+    world: structuredClone(world),
+    ledger: new Map(ledger.entries),
+    session,
+    tried: new Set(),
+    triedReasons: new Map(),
+    reasons: {},
+    retryAt: {},
+    loginsRun: {},
+  };
+  return { model, real: { handler, creds, ledger, clock, switches } };
+}
+
+describe('BucketFailoverHandlerImpl against the reference model', () => {
+  it(`agrees with the model and keeps the §5 invariants (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        setup,
+        fc.commands(commands, { maxCommands: 20, size: '+1' }),
+        async (input, cmds) => {
+          const { model, real } = build(input);
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+});

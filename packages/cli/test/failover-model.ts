@@ -1,0 +1,465 @@
+// The reference model of BEHAVIOR §5 failover, and the small in-memory manager and ledger doubles
+// that BucketFailoverHandlerImpl runs against in its model-based test.
+import {
+  throwIfAborted,
+  TokenStoreError,
+  type BucketFailureReason,
+  type Clock,
+  type FailoverContext,
+  type OAuthToken,
+} from '@baton/core';
+import type { FailoverCredentials, FailoverLedger } from '../src/auth/BucketFailoverHandlerImpl.js';
+import { apiKeyToken } from '../src/auth/credential.js';
+import { UNTIL_LOGIN_MS } from '../src/auth/oauth-manager.js';
+import type {
+  CooldownEntry,
+  CooldownInput,
+  CooldownListing,
+} from '../src/auth/storage/cooldown-ledger.js';
+import { untilAborted } from '../src/util/abortable.js';
+
+export const PROVIDER = 'acme';
+export const PROFILE = 'work';
+export const GUESS_MS = 60_000;
+export const BILLING_GUESS_MS = 3_600_000;
+export const LOGIN_TIMEOUT_MS = 300_000;
+export const TOKEN_LIFETIME_S = 3_600;
+/** The ledger's own cap on a guessed cooldown (the real ledger's default). */
+const LEDGER_MAX_GUESS_MS = 60_000;
+
+export const OUTAGE_CODES = ['LOCKED', 'UNAVAILABLE', 'TIMEOUT', 'KEY_MISMATCH'] as const;
+export type StoreState = 'ok' | 'CORRUPT' | (typeof OUTAGE_CODES)[number];
+export type Held = { kind: 'oauth'; version: number; expiry: number } | { kind: 'api-key' } | null;
+
+/** One bucket of the world: what its store holds and how its grant and login behave. */
+export interface BucketWorld {
+  store: StoreState;
+  held: Held;
+  /** Whether the refresh token still works (a dead grant fails every refresh). */
+  grantAlive: boolean;
+  login: 'succeed' | 'fail' | 'hang';
+}
+export type World = Record<string, BucketWorld>;
+
+/** When the test aborts a call: before it, or as its first refresh or login prompt starts. */
+export type AbortPoint = 'none' | 'before' | 'refresh' | 'login';
+export interface CallSpec {
+  context: Omit<FailoverContext, 'signal' | 'interactive' | 'failedBucket'>;
+  interactive: boolean;
+  /** undefined: not given; 'current': the session bucket; else a bucket name. */
+  failedBucket?: string;
+  abortAt: AbortPoint;
+}
+
+export function tokenOf(bucket: string, held: Held): OAuthToken | null {
+  if (held === null) return null;
+  if (held.kind === 'api-key') return apiKeyToken(`key-${bucket}`);
+  return {
+    access_token: `at-${bucket}-${held.version}`,
+    refresh_token: `rt-${bucket}-${held.version}`,
+    expiry: held.expiry,
+    token_type: 'Bearer',
+  };
+}
+
+/** Usable for failover: an API key, or a token whose expiry is still ahead. */
+export function usable(held: Held, nowMs: number): boolean {
+  return held !== null && (held.kind === 'api-key' || held.expiry * 1000 > nowMs);
+}
+
+function freshHeld(held: Held, nowMs: number): Held {
+  const version = held?.kind === 'oauth' ? held.version + 1 : 1;
+  return { kind: 'oauth', version, expiry: Math.floor(nowMs / 1000) + TOKEN_LIFETIME_S };
+}
+
+function storeError(bucket: string, code: StoreState): TokenStoreError {
+  return new TokenStoreError(
+    code as Exclude<StoreState, 'ok'>,
+    `the store for ${bucket}: ${code}`,
+    {
+      provider: PROVIDER,
+      bucket,
+    },
+  );
+}
+
+/** Active cooldowns per bucket: the only ledger contents that change behaviour. */
+export class MemoryLedger implements FailoverLedger {
+  readonly entries = new Map<string, CooldownEntry>();
+  constructor(private readonly clock: Clock) {}
+
+  record(_provider: string, bucket: string, input: CooldownInput): Promise<CooldownEntry> {
+    const entry = cooldownEntry(input, this.clock.now());
+    this.entries.set(bucket, entry);
+    return Promise.resolve(entry);
+  }
+
+  get(_provider: string, bucket: string): Promise<CooldownEntry | undefined> {
+    return Promise.resolve(this.active().get(bucket));
+  }
+
+  clear(_provider: string, bucket: string): Promise<boolean> {
+    const had = this.active().has(bucket);
+    this.entries.delete(bucket);
+    return Promise.resolve(had);
+  }
+
+  list(provider?: string): Promise<CooldownListing[]> {
+    const listing = [...this.active()].map(([bucket, entry]) => ({
+      provider: provider ?? PROVIDER,
+      bucket,
+      ...entry,
+    }));
+    return Promise.resolve(
+      listing.sort((a, b) => a.until - b.until || a.bucket.localeCompare(b.bucket)),
+    );
+  }
+
+  active(): Map<string, CooldownEntry> {
+    const now = this.clock.now();
+    return new Map([...this.entries].filter(([, entry]) => entry.until > now));
+  }
+}
+
+/**
+ * The manager methods the handler uses, over an in-memory world. Like the real manager, a refresh
+ * goes on when its caller stops waiting, a dead grant marks the bucket "needs login", a login
+ * re-checks the store before prompting and replaces a corrupt entry, and success ends the mark.
+ */
+export class ModelCredentials implements FailoverCredentials {
+  session: string | undefined;
+  /** Login prompts shown, per bucket (a person would see each one). */
+  readonly loginsRun: Record<string, number> = {};
+  /** Told as a refresh or a login prompt starts (the test aborts there). */
+  onStart: ((work: 'refresh' | 'login', bucket: string) => void) | undefined;
+
+  constructor(
+    readonly world: World,
+    private readonly clock: Clock,
+    private readonly ledger: MemoryLedger,
+  ) {}
+
+  peekToken(_provider: string, bucket: string): Promise<OAuthToken | null> {
+    const state = this.world[bucket]!;
+    if (state.store !== 'ok') return Promise.reject(storeError(bucket, state.store));
+    return Promise.resolve(tokenOf(bucket, state.held));
+  }
+
+  refreshExpired(
+    _provider: string,
+    bucket: string,
+    _token: OAuthToken,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<OAuthToken> {
+    const work = this.refresh(bucket);
+    work.catch(() => undefined);
+    this.onStart?.('refresh', bucket);
+    return untilAborted(work, options.signal);
+  }
+
+  authenticate(
+    _provider: string,
+    bucket: string,
+    options: { signal?: AbortSignal; timeoutMs?: number; rejectedAccessToken?: string } = {},
+  ): Promise<OAuthToken> {
+    const work = this.login(bucket, options);
+    work.catch(() => undefined);
+    return untilAborted(work, options.signal);
+  }
+
+  getSessionBucket(): string | undefined {
+    return this.session;
+  }
+
+  setSessionBucket(_provider: string, _profile: string, bucket: string): void {
+    this.session = bucket;
+  }
+
+  private async refresh(bucket: string): Promise<OAuthToken> {
+    await Promise.resolve();
+    const state = this.world[bucket]!;
+    if (state.store !== 'ok') throw storeError(bucket, state.store);
+    if (state.held === null) throw new Error(`no credential is stored for ${bucket}`);
+    if (state.held.kind === 'api-key') return tokenOf(bucket, state.held)!;
+    if (!state.grantAlive) {
+      await this.ledger.record(PROVIDER, bucket, needsLogin(this.clock.now()));
+      throw new Error('invalid_grant: the refresh token is no longer valid');
+    }
+    return this.store(bucket);
+  }
+
+  private async login(
+    bucket: string,
+    options: { signal?: AbortSignal; timeoutMs?: number; rejectedAccessToken?: string },
+  ): Promise<OAuthToken> {
+    const state = this.world[bucket]!;
+    if (state.store !== 'ok' && state.store !== 'CORRUPT') throw storeError(bucket, state.store);
+    // Checked once more before prompting: a usable token that was not just refused needs no login.
+    const held = state.store === 'ok' ? state.held : null;
+    const existing = tokenOf(bucket, held);
+    if (usable(held, this.clock.now()) && existing!.access_token !== options.rejectedAccessToken)
+      return existing!;
+    this.loginsRun[bucket] = (this.loginsRun[bucket] ?? 0) + 1;
+    this.onStart?.('login', bucket);
+    throwIfAborted(options.signal);
+    if (state.login === 'fail') throw new Error('the login was declined');
+    if (state.login === 'hang') {
+      await this.clock.sleep(options.timeoutMs ?? LOGIN_TIMEOUT_MS, options.signal);
+      throw new Error('the login timed out');
+    }
+    return this.store(bucket);
+  }
+
+  private async store(bucket: string): Promise<OAuthToken> {
+    const state = this.world[bucket]!;
+    Object.assign(state, {
+      store: 'ok',
+      held: freshHeld(state.held, this.clock.now()),
+      grantAlive: true,
+    });
+    const mark = (await this.ledger.get(PROVIDER, bucket))?.source === 'until-login';
+    if (mark) await this.ledger.clear(PROVIDER, bucket);
+    return tokenOf(bucket, state.held)!;
+  }
+}
+
+/** What the ledger stores for a cooldown: a guessed one is capped. */
+function cooldownEntry(input: CooldownInput, now: number): CooldownEntry {
+  const cap = input.guessCapMs ?? LEDGER_MAX_GUESS_MS;
+  const until = input.source === 'guess' ? Math.min(input.until, now + cap) : input.until;
+  return { reason: input.reason, until, source: input.source, recordedAt: now };
+}
+
+function needsLogin(now: number): CooldownInput {
+  return { reason: 'expired-refresh-failed', source: 'until-login', until: now + UNTIL_LOGIN_MS };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference model: BEHAVIOR §5 written plainly over the same world.
+
+/** The world as the model predicts it, plus the handler state the spec describes. */
+export interface ModelState {
+  now: number;
+  readonly order: readonly string[];
+  world: World;
+  /** Every cooldown written (by the handler or the manager), per bucket. */
+  ledger: Map<string, CooldownEntry>;
+  session: string | undefined;
+  tried: Set<string>;
+  /** Why each tried bucket failed earlier in this request (a later call reports it again). */
+  triedReasons: Map<string, { reason: BucketFailureReason; retryAt: number | undefined }>;
+  reasons: Record<string, BucketFailureReason>;
+  /** The retryAt shown with each quota-exhausted reason. */
+  retryAt: Record<string, number>;
+  loginsRun: Record<string, number>;
+}
+
+export type Outcome = { result: boolean } | 'aborted';
+
+export function modelCurrent(m: ModelState): string {
+  return m.session !== undefined && m.order.includes(m.session) ? m.session : m.order[0]!;
+}
+
+export function modelMarks(m: ModelState): Map<string, CooldownEntry> {
+  return new Map([...m.ledger].filter(([, entry]) => entry.until > m.now));
+}
+
+/** Start of a request: nothing is tried yet. */
+export function modelResetSession(m: ModelState): void {
+  m.tried = new Set();
+  m.triedReasons = new Map();
+}
+
+/** Start of a turn: the first bucket without an active mark, else the one whose mark ends first. */
+export function modelReset(m: ModelState): void {
+  modelResetSession(m);
+  const marks = modelMarks(m);
+  m.session =
+    m.order.find((bucket) => !marks.has(bucket)) ??
+    [...m.order].sort((a, b) => marks.get(a)!.until - marks.get(b)!.until)[0]!;
+}
+
+/** A request served on the bucket: its cooldown is over. */
+export function modelSucceeded(m: ModelState, bucket: string): void {
+  if (modelMarks(m).has(bucket)) m.ledger.delete(bucket);
+}
+
+/** A login or refresh stored a fresh token (here or in another process); it ends a login mark. */
+export function modelStoreFresh(m: ModelState, bucket: string): void {
+  const state = m.world[bucket]!;
+  Object.assign(state, { store: 'ok', held: freshHeld(state.held, m.now), grantAlive: true });
+  if (modelMarks(m).get(bucket)?.source === 'until-login') m.ledger.delete(bucket);
+}
+
+/** Predicts one tryFailover call and applies what it changes to the model. */
+export function predictCall(m: ModelState, spec: CallSpec): Outcome {
+  if (spec.abortAt === 'before') return 'aborted';
+  const current = modelCurrent(m);
+  if (spec.failedBucket !== undefined && spec.failedBucket !== current) return { result: true };
+  const call = new ModelCall(m, spec, current);
+  let result: boolean;
+  try {
+    result = call.classify() || call.nextUsable() || call.loginOne();
+  } catch (error) {
+    if (error instanceof Aborted) return 'aborted';
+    throw error;
+  }
+  m.reasons = call.reasons;
+  m.retryAt = call.retryAt;
+  m.tried = call.tried;
+  for (const bucket of call.tried) {
+    const reason = call.reasons[bucket];
+    if (reason !== undefined && reason !== 'skipped')
+      m.triedReasons.set(bucket, { reason, retryAt: call.retryAt[bucket] });
+  }
+  for (const [bucket, input] of call.cooldowns) m.ledger.set(bucket, cooldownEntry(input, m.now));
+  if (call.switchTo !== undefined) m.session = call.switchTo;
+  return { result };
+}
+
+class Aborted extends Error {}
+
+/** One call's draft: nothing of the handler's own state changes unless the call completes. */
+class ModelCall {
+  readonly reasons: Record<string, BucketFailureReason> = {};
+  readonly retryAt: Record<string, number> = {};
+  readonly tried: Set<string>;
+  readonly cooldowns: Array<[string, CooldownInput]> = [];
+  /** Buckets a login may fix: no token, a corrupt entry, a dead grant, a revoked token. */
+  private readonly loginCanFix = new Set<string>();
+  private readonly marks: Map<string, CooldownEntry>;
+  private rejected: string | undefined;
+  switchTo: string | undefined;
+
+  constructor(
+    private readonly m: ModelState,
+    private readonly spec: CallSpec,
+    private readonly triggering: string,
+  ) {
+    this.tried = new Set(m.tried);
+    this.marks = modelMarks(m);
+  }
+
+  /** Pass 1: why the triggering bucket failed; true when a refresh fixed it in place. */
+  classify(): boolean {
+    const bucket = this.triggering;
+    const { triggeringStatus: status, trigger, retryAt, billing } = this.spec.context;
+    const now = this.m.now;
+    this.tried.add(bucket);
+    if (trigger === 'refused') {
+      this.note(bucket, 'refused');
+      this.cooldowns.push([
+        bucket,
+        { reason: 'refused', source: 'until-login', until: now + UNTIL_LOGIN_MS },
+      ]);
+      return false;
+    }
+    if (trigger === 'quota' || trigger === 'rate-limit' || status === 402 || status === 429) {
+      const guess = billing === true ? BILLING_GUESS_MS : GUESS_MS;
+      const stated = retryAt !== undefined && retryAt > now;
+      const until = stated ? retryAt : now + guess;
+      this.note(bucket, 'quota-exhausted', until);
+      this.cooldowns.push([
+        bucket,
+        stated
+          ? { reason: 'quota-exhausted', until, source: 'retry-after' }
+          : { reason: 'quota-exhausted', until, source: 'guess', guessCapMs: guess },
+      ]);
+      return false;
+    }
+    const state = this.m.world[bucket]!;
+    const rejectedNow = status === 401 || status === 403 || trigger === 'auth';
+    if (state.store !== 'ok' || state.held === null) return this.noToken(bucket);
+    if (state.held.kind === 'api-key') {
+      this.note(bucket, rejectedNow ? 'expired-refresh-failed' : 'skipped');
+      return false;
+    }
+    if (!usable(state.held, now)) return this.refresh(bucket);
+    if (!rejectedNow) {
+      this.note(bucket, 'skipped');
+      return false;
+    }
+    this.rejected = tokenOf(bucket, state.held)!.access_token;
+    this.note(bucket, 'expired-refresh-failed');
+    this.loginCanFix.add(bucket);
+    return false;
+  }
+
+  /** Pass 2: the first usable bucket in profile order. */
+  nextUsable(): boolean {
+    for (const bucket of this.m.order) {
+      const mark = this.marks.get(bucket);
+      const state = this.m.world[bucket]!;
+      if (this.tried.has(bucket)) {
+        const earlier = this.m.triedReasons.get(bucket);
+        if (this.reasons[bucket] === undefined)
+          this.note(bucket, earlier?.reason ?? 'skipped', earlier?.retryAt);
+      } else if (mark?.reason === 'quota-exhausted')
+        this.note(bucket, 'quota-exhausted', mark.until);
+      else if (mark?.reason === 'refused') this.note(bucket, 'refused');
+      else if (state.store !== 'ok' || state.held === null) this.noToken(bucket);
+      else if (usable(state.held, this.m.now)) this.switchTo = bucket;
+      else if (mark?.reason === 'expired-refresh-failed') {
+        // The grant is known dead: no refresh is tried, a login may fix it.
+        this.note(bucket, 'expired-refresh-failed');
+        this.loginCanFix.add(bucket);
+      } else if (this.refresh(bucket)) this.switchTo = bucket;
+      if (this.switchTo !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** Pass 3: at most one foreground login, only for a bucket a login can fix. */
+  loginOne(): boolean {
+    if (!this.spec.interactive) return false;
+    const fixable = (bucket: string): boolean => this.loginCanFix.has(bucket);
+    const candidate =
+      this.m.order.find((bucket) => fixable(bucket) && !this.tried.has(bucket)) ??
+      (fixable(this.triggering) ? this.triggering : undefined);
+    if (candidate === undefined) return false;
+    const state = this.m.world[candidate]!;
+    const held = state.store === 'ok' ? state.held : null;
+    const rejected = candidate === this.triggering ? this.rejected : undefined;
+    if (usable(held, this.m.now) && tokenOf(candidate, held)!.access_token !== rejected) {
+      this.switchTo = candidate;
+      return true;
+    }
+    this.m.loginsRun[candidate] = (this.m.loginsRun[candidate] ?? 0) + 1;
+    if (this.spec.abortAt === 'login') throw new Aborted();
+    if (state.login === 'succeed') {
+      modelStoreFresh(this.m, candidate);
+      this.switchTo = candidate;
+      return true;
+    }
+    if (state.login === 'hang') this.m.now += LOGIN_TIMEOUT_MS;
+    this.note(candidate, 'reauth-failed');
+    this.tried.add(candidate);
+    return false;
+  }
+
+  /** A refresh runs to its end even when the caller stops waiting (the manager's rule). */
+  private refresh(bucket: string): boolean {
+    const alive = this.m.world[bucket]!.grantAlive;
+    if (alive) modelStoreFresh(this.m, bucket);
+    else this.m.ledger.set(bucket, cooldownEntry(needsLogin(this.m.now), this.m.now));
+    if (this.spec.abortAt === 'refresh') throw new Aborted();
+    if (alive) return true;
+    this.note(bucket, 'expired-refresh-failed');
+    this.loginCanFix.add(bucket);
+    return false;
+  }
+
+  /** No usable entry: a login may replace a missing or corrupt one, never one behind an outage. */
+  private noToken(bucket: string): false {
+    this.note(bucket, 'no-token');
+    const store = this.m.world[bucket]!.store;
+    if (store === 'ok' || store === 'CORRUPT') this.loginCanFix.add(bucket);
+    return false;
+  }
+
+  private note(bucket: string, reason: BucketFailureReason, retryAt?: number): void {
+    this.reasons[bucket] = reason;
+    if (retryAt === undefined) delete this.retryAt[bucket];
+    else this.retryAt[bucket] = retryAt;
+  }
+}
