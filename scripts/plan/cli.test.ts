@@ -70,6 +70,13 @@ describe('verify', () => {
     expect(err).toContain('exit code 3');
     expect(err).toContain('reason it broke');
     expect(err).toContain('verify: 1/2 command(s) passed');
+    const json = JSON.parse(run('verify', repo.planDir, 'P02', '--json').out) as {
+      results: { ok: boolean; output?: string }[];
+    };
+    expect(json.results.map((r) => [r.ok, r.output?.trim()])).toEqual([
+      [true, undefined],
+      [false, 'reason it broke'],
+    ]);
   });
 
   it('fails a phase whose verification file has no commands; rejects an unknown phase', () => {
@@ -79,6 +86,18 @@ describe('verify', () => {
     const unknown = run('verify', repo.planDir, 'P09');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('PLAN-DEMO has no phase P09 (phases: P01 P02 P03)');
+  });
+
+  it('prints one JSON result per command with --json, without the output of passing ones', () => {
+    const { code, out } = run('verify', demo, 'P01', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { planId: string; results: Record<string, unknown>[] };
+    expect(report.planId).toBe('PLAN-DEMO');
+    expect(report.results.map((r) => [r.phase, r.command, r.ok, r.exitCode])).toEqual([
+      ['P01', 'test -f project-plans/demo/README.md', true, 0],
+      ['P01', 'true && echo joined', true, 0],
+    ]);
+    expect(report.results.every((r) => !('output' in r))).toBe(true);
   });
 
   it('has nothing to do when no phase is complete', () => {

@@ -5,7 +5,7 @@ import { findRepoRoot, PlanFormatError, readPlan } from './plan-files.js';
 import { formatStatus, status } from './status.js';
 import { formatTrace, trace } from './trace.js';
 import type { CommandResult } from './verify.js';
-import { formatResult, phaseCommands, runCommand } from './verify.js';
+import { formatResult, phaseCommands, runCommand, tail } from './verify.js';
 
 export interface Output {
   out(text: string): void;
@@ -58,6 +58,8 @@ function runVerify(planDir: string, only: string | undefined, json: boolean, io:
       io.err(`  FAIL  ${phase.id}  no verification commands (a fenced bash block in its NNa file)`);
     }
     for (const command of commands) {
+      // A phase's test run can take minutes: say what is running before it starts.
+      if (!json) io.err(`  RUN   ${phase.id}  ${command}`);
       const result = runCommand(phase.id, command, root);
       results.push(result);
       if (!json) io.err(formatResult(result));
@@ -67,7 +69,10 @@ function runVerify(planDir: string, only: string | undefined, json: boolean, io:
   if (json) {
     io.out(
       JSON.stringify(
-        { planId: plan.id, results: results.map(({ output: _o, ...r }) => r) },
+        {
+          planId: plan.id,
+          results: results.map(({ output, ...r }) => (r.ok ? r : { ...r, output: tail(output) })),
+        },
         null,
         2,
       ),
