@@ -37,12 +37,13 @@ function flattenNestedError(body: JsonObject): JsonObject {
 /** The body as openid-client should see it; pure, so it can be tested on its own. */
 export function normaliseTokenEndpointBody(raw: JsonObject): JsonObject {
   const body = flattenNestedError(raw);
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(body)) {
-    // Servers send `refresh_token: null`, `scope: ""`, `expires_in: null`: "absent" in every case.
-    if (value === null || (typeof value === 'string' && value.trim() === '')) continue;
-    out[key] = value;
-  }
+  // Servers send `refresh_token: null`, `scope: ""`, `expires_in: null`: "absent" in every case.
+  // fromEntries defines own properties, so even a `__proto__` key from the network stays data.
+  const out: JsonObject = Object.fromEntries(
+    Object.entries(body).filter(
+      ([, value]) => value !== null && !(typeof value === 'string' && value.trim() === ''),
+    ),
+  );
   if (nonEmptyString(out.access_token) && out.token_type === undefined) out.token_type = 'Bearer';
   return out;
 }
