@@ -42,6 +42,7 @@ import {
   type RenewalEvent,
   type RenewalResult,
   type RenewalState,
+  type RenewalTimers,
 } from './proactive-renewal.js';
 import type { CooldownLedger } from './storage/cooldown-ledger.js';
 import { FileLock } from './storage/file-lock.js';
@@ -120,6 +121,8 @@ export interface OAuthManagerOptions {
   /** Proactive renewal on (default) or off (one-shot commands that exit at once may turn it off). */
   renewal?: boolean;
   onRenewalEvent?: (event: RenewalEvent) => void;
+  /** Timers for renewal (default: global timers, unref'ed). */
+  renewalTimers?: RenewalTimers;
   /** Replaces global fetch for the authorization server (proxies, tests). */
   fetch?: typeof fetch;
   refreshLockWaitMs?: number;
@@ -188,6 +191,7 @@ export class OAuthManager {
             clock: this.clock,
             random,
             renew: (provider, bucket, signal) => this.renew(provider, bucket, signal),
+            ...(options.renewalTimers ? { timers: options.renewalTimers } : {}),
             onEvent: (event) => {
               this.log(`renewal ${event.provider}/${event.bucket}: ${event.type}`);
               options.onRenewalEvent?.(event);

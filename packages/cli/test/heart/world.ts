@@ -26,6 +26,7 @@ import {
   type ResilientClientDeps,
 } from '../../src/auth/create-resilient-client.js';
 import type { FailoverSwitchEvent } from '../../src/auth/BucketFailoverHandlerImpl.js';
+import type { RenewalEvent, RenewalTimers } from '../../src/auth/proactive-renewal.js';
 
 export const PROVIDER = 'local';
 export const SCOPES = ['openid', 'offline_access', 'model.completion'];
@@ -42,6 +43,10 @@ export interface WorldOptions {
   clock?: Clock;
   /** How the login runner behaves: approve (default), or hang until aborted. */
   loginMode?: 'approve' | 'hang';
+  accessTokenTtlSeconds?: number;
+  /** Proactive renewal in the manager (off by default in these tests), on these timers. */
+  renewalTimers?: RenewalTimers;
+  onRenewalEvent?: (event: RenewalEvent) => void;
 }
 
 export interface World {
@@ -90,7 +95,9 @@ export async function ask(
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? systemClock;
-  const server = await startAuthorizationServer();
+  const server = await startAuthorizationServer(
+    options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {},
+  );
   const emulator = await startProviderEmulator({
     introspection: { endpoint: server.introspectionEndpoint, ...server.introspectionClient },
     quotas: options.quotas ?? {},
@@ -129,7 +136,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     login,
     clock,
     log: (line) => log.push(line),
-    renewal: false,
+    renewal: options.renewalTimers !== undefined,
+    ...(options.renewalTimers ? { renewalTimers: options.renewalTimers } : {}),
+    ...(options.onRenewalEvent ? { onRenewalEvent: options.onRenewalEvent } : {}),
   });
   return Object.assign(world, {
     server,
