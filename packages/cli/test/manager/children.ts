@@ -1,7 +1,6 @@
-// Parent side of the manager-child protocol: long-lived child processes (node + tsx start-up costs
-// about a second, so they are started once per file) that run manager commands on request.
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { spawnFixture } from '../keyring-bus.js';
+// Parent side of the manager-child protocol: long-lived child processes (start-up costs a few hundred
+// ms of CPU each, so they are started once per file) that run manager commands on request.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ProviderConfig } from '../../src/auth/flows/index.js';
 import type { ChildCommand, ChildEvent } from './protocol.js';
 
@@ -72,17 +71,25 @@ export class ManagerChild {
   }
 }
 
-/** Starts `count` children over the data dir `dataDir` with the file store, and waits until all are ready. */
+/**
+ * Starts `count` children of the bundled manager-child fixture over the data dir `dataDir` with the
+ * file store, and waits until all are ready.
+ */
 export async function startManagerChildren(
+  bundle: string,
   count: number,
   dataDir: string,
   config: ProviderConfig,
 ): Promise<ManagerChild[]> {
-  const env = { ...process.env, BATON_STORE: 'file', BATON_DATA_DIR: dataDir };
+  // The key file beside the tokens, as an unconfigured user has it (no passphrase).
+  const env: NodeJS.ProcessEnv = { ...process.env, BATON_STORE: 'file', BATON_DATA_DIR: dataDir };
   delete env.BATON_STORE_PASSPHRASE;
   const children = Array.from(
     { length: count },
-    () => new ManagerChild(spawnFixture('manager-child.ts', [JSON.stringify(config)], env)),
+    () =>
+      new ManagerChild(
+        spawn(process.execPath, [bundle, JSON.stringify(config)], { env, stdio: 'pipe' }),
+      ),
   );
   await Promise.all(children.map((child) => child.ready()));
   return children;
