@@ -45,8 +45,8 @@ interface Wire {
 const WIRES: Wire[] = [
   {
     route: 'anthropic',
-    make: (e) =>
-      new AnthropicMessagesClient({ baseURL: e.anthropicBaseURL, defaultHeaders: OAUTH_BETA }),
+    // No beta header given: the client adds the OAuth flag for a bearer token itself.
+    make: (e) => new AnthropicMessagesClient({ baseURL: e.anthropicBaseURL }),
   },
   { route: 'openai', make: (e) => new OpenAIChatClient({ baseURL: e.openaiBaseURL }) },
 ];
@@ -182,13 +182,37 @@ describe.each(WIRES)('$route client', (wire) => {
   });
 
   test.each([
-    { mode: '402' as const, status: 402 },
-    { mode: 'usage-limit-body' as const, status: 429 },
-  ])('quota mode $mode → QuotaError with status $status', async ({ mode, status }) => {
+    { mode: 'credit-balance' as const, anthropic: 400, openai: 429 },
+    { mode: 'usage-limit-body' as const, anthropic: 429, openai: 429 },
+  ])('quota mode $mode → QuotaError with the real status', async ({ mode, ...statuses }) => {
     const emu = await start({ defaultQuota: { requestsPerWindow: 0, windowMs: 60_000, mode } });
     const { error } = await collect(wire.make(emu));
     expect(error).toBeInstanceOf(QuotaError);
-    expect((error as QuotaError).status).toBe(status);
+    expect((error as QuotaError).status).toBe(statuses[wire.route]);
+    // A spent subscription window says when it reopens; the client keeps that as the wait.
+    if (mode === 'usage-limit-body') {
+      const wait = (error as QuotaError).retryAfterMs ?? 0;
+      expect(wait).toBeGreaterThan(58_000);
+      expect(wait).toBeLessThanOrEqual(61_000);
+    }
+  });
+
+  test('the SDK environment is not read: custom headers, base URL and organisation stay out', async () => {
+    const emu = await start();
+    const saved = { ...process.env };
+    process.env.ANTHROPIC_CUSTOM_HEADERS = 'x-leaked-from-env: yes';
+    process.env.OPENAI_CUSTOM_HEADERS = 'x-leaked-from-env: yes';
+    process.env.ANTHROPIC_BASE_URL = 'http://127.0.0.1:9/nowhere';
+    process.env.OPENAI_ORG_ID = 'org-from-env';
+    try {
+      const { error } = await collect(wire.make(emu));
+      expect(error).toBeUndefined();
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    }
+    const [seen] = emu.requests;
+    expect(seen!.headers).not.toHaveProperty('x-leaked-from-env');
+    expect(seen!.headers).not.toHaveProperty('openai-organization');
   });
 
   test('an unknown credential → AuthenticationError that never shows the secret', async () => {
@@ -279,8 +303,10 @@ describe.each(WIRES)('$route client', (wire) => {
     emu.slowFirstByte(120_000);
     const controller = new AbortController();
     const pending = collect(wire.make(emu), { token: TOKEN, signal: controller.signal });
-    while (emu.counters.byAccount['account-a']?.requests !== 1)
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    await emu.waitUntil(
+      (c) => c.byAccount['account-a']?.requests === 1,
+      AbortSignal.timeout(WAIT_LIMIT_MS),
+    );
     controller.abort(new DOMException('user pressed Ctrl-C', 'AbortError'));
     const { error } = await pending;
     expect(error).toMatchObject({ name: 'AbortError', message: 'user pressed Ctrl-C' });

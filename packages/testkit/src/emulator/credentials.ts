@@ -9,7 +9,7 @@ export const INTROSPECTION_TIMEOUT_MS = 10_000;
 export type CredentialKind = 'bearer' | 'x-api-key' | 'none';
 
 export type CredentialCheck =
-  | { ok: true; account: string }
+  | { ok: true; account: string; source: 'static' | 'introspection' }
   | { ok: false; reason: 'missing' | 'unknown' | 'inactive' }
   | { ok: false; reason: 'introspection-failed'; detail: string };
 
@@ -47,7 +47,7 @@ export class CredentialChecker {
   async check(token: string | undefined, signal: AbortSignal): Promise<CredentialCheck> {
     if (token === undefined) return { ok: false, reason: 'missing' };
     const account = this.staticKeys.get(token);
-    if (account !== undefined) return { ok: true, account };
+    if (account !== undefined) return { ok: true, account, source: 'static' };
     if (!this.introspection) return { ok: false, reason: 'unknown' };
     return this.introspect(token, this.introspection, signal);
   }
@@ -94,6 +94,6 @@ export class CredentialChecker {
     const account = [sub, client_id].find((v): v is string => typeof v === 'string' && v !== '');
     if (account === undefined)
       return { ok: false, reason: 'introspection-failed', detail: 'active token without sub' };
-    return { ok: true, account };
+    return { ok: true, account, source: 'introspection' };
   }
 }

@@ -249,24 +249,51 @@ describe('quotas', () => {
     expect(JSON.parse(limited.text)).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
   });
 
-  test('402 credit balance and the usage-limit body', async () => {
+  test('credit balance and usage limit answer in the real shapes of each wire', async () => {
+    const clock = new FakeClock();
     await fx.start({
+      clock,
       quotas: {
-        'account-a': { requestsPerWindow: 0, windowMs: 60_000, mode: '402' },
+        'account-a': { requestsPerWindow: 0, windowMs: 60_000, mode: 'credit-balance' },
         'account-b': { requestsPerWindow: 0, windowMs: 60_000, mode: 'usage-limit-body' },
       },
     });
     const credit = await fx.post('/v1/messages', anthropicBody('x'));
-    expect(credit.status).toBe(402);
-    expect(JSON.parse(credit.text)).toMatchObject({ error: { type: 'billing_error' } });
-    expect(credit.text).toMatch(/credit balance/);
-
-    const usage = await fx.post('/v1/chat/completions', openaiBody('x'), {
-      authorization: `Bearer ${KEY_B}`,
+    expect(credit.status).toBe(400);
+    expect(JSON.parse(credit.text)).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: expect.stringMatching(/^Your credit balance is too low/),
+      },
     });
-    expect(usage.status).toBe(429);
-    expect(usage.headers.get('retry-after')).toBe('60');
-    expect(JSON.parse(usage.text)).toMatchObject({ error: { code: 'usage_limit_reached' } });
-    expect(usage.text).toMatch(/usage limit/);
+    const insufficient = await fx.post('/v1/chat/completions', openaiBody('x'));
+    expect(insufficient.status).toBe(429);
+    expect(JSON.parse(insufficient.text)).toMatchObject({
+      error: { type: 'insufficient_quota', code: 'insufficient_quota' },
+    });
+
+    const asB = { authorization: `Bearer ${KEY_B}` };
+    const resetUnix = String(Math.ceil((clock.now() + 60_000) / 1000));
+    const window = await fx.post('/v1/messages', anthropicBody('x'), asB);
+    expect(window.status).toBe(429);
+    expect(window.headers.get('retry-after')).toBeNull();
+    expect(window.headers.get('anthropic-ratelimit-unified-status')).toBe('rejected');
+    expect(window.headers.get('anthropic-ratelimit-unified-reset')).toBe(resetUnix);
+    expect(JSON.parse(window.text)).toMatchObject({ error: { type: 'rate_limit_error' } });
+
+    const codex = await fx.post('/v1/chat/completions', openaiBody('x'), asB);
+    expect(codex.status).toBe(429);
+    expect(codex.headers.get('retry-after')).toBeNull();
+    expect(codex.headers.get('x-codex-primary-reset-after-seconds')).toBe('60');
+    expect(JSON.parse(codex.text)).toEqual({
+      error: {
+        type: 'usage_limit_reached',
+        message: 'The usage limit has been reached',
+        plan_type: 'plus',
+        resets_at: Number(resetUnix),
+        resets_in_seconds: 60,
+      },
+    });
   });
 });

@@ -55,14 +55,15 @@ describe('faults and counters', () => {
   });
 
   test('slowFirstByte holds the status line until the clock has moved', async () => {
-    const clock = new FakeClock();
+    const clock = new SignallingClock();
     const emu = await fx.start({ clock });
     emu.slowFirstByte(5_000);
     let settled = false;
     const pending = fx.post('/v1/messages', anthropicBody('x')).finally(() => (settled = true));
-    while (clock.pendingSleepers === 0) await new Promise((r) => setTimeout(r, 5));
+    await clock.nextSleep;
     await clock.advance(4_999);
-    await new Promise((r) => setTimeout(r, 50));
+    // Still asleep (its sleeper pending), so no status line can have been sent.
+    expect(clock.pendingSleepers).toBe(1);
     expect(settled).toBe(false);
     await clock.advance(1);
     expect((await pending).status).toBe(200);
@@ -148,7 +149,7 @@ describe('faults and counters', () => {
     const stalled = fx
       .post('/v1/messages', anthropicBody('x', { stream: true }))
       .catch((e: unknown) => e);
-    while (emu.counters.byStatus[200] !== 2) await new Promise((r) => setTimeout(r, 5));
+    await emu.waitUntil((c) => c.byStatus[200] === 2, AbortSignal.timeout(10_000));
     await emu.close();
     fx.forget();
     expect(await stalled).toBeInstanceOf(Error);
@@ -156,3 +157,15 @@ describe('faults and counters', () => {
     agent.destroy();
   });
 });
+
+/** A FakeClock whose `nextSleep` resolves when someone first sleeps on it (no polling needed). */
+class SignallingClock extends FakeClock {
+  private wake: (() => void) | undefined;
+  readonly nextSleep = new Promise<void>((resolve) => (this.wake = resolve));
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const slept = super.sleep(ms, signal);
+    this.wake?.();
+    return slept;
+  }
+}

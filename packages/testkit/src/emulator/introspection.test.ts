@@ -54,10 +54,16 @@ async function userToken(account: string, server = as): Promise<string> {
   return token.access_token!;
 }
 
-const ask = (token: string, target = emulator) =>
+const OAUTH_BETA = 'oauth-2025-04-20';
+
+const ask = (token: string, target = emulator, beta: string | null = OAUTH_BETA) =>
   fetch(`${target.url}/v1/messages`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(beta === null ? {} : { 'anthropic-beta': beta }),
+    },
     body: JSON.stringify({
       model: 'claude-test',
       max_tokens: 10,
@@ -106,4 +112,19 @@ test('an expired token gets 401', async () => {
     await target.close();
     await shortLived.close();
   }
+});
+
+test('an OAuth token without the OAuth beta flag gets the 401 Anthropic sends; with it, 200', async () => {
+  const dave = await userToken('dave');
+  const refused = await ask(dave, emulator, null);
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toEqual({
+    type: 'error',
+    error: {
+      type: 'authentication_error',
+      message: 'OAuth authentication is currently not supported.',
+    },
+  });
+  // Other beta flags alongside it are fine; the flag alone is what counts.
+  expect((await ask(dave, emulator, `prompt-caching-2024-07-31, ${OAUTH_BETA}`)).status).toBe(200);
 });

@@ -94,6 +94,7 @@ test('invalid rules are refused up front', () => {
     () => new QuotaWindows(clock, { a: { requestsPerWindow: -1, windowMs: 1, mode: '429' } }),
   ).toThrow(RangeError);
   expect(
-    () => new QuotaWindows(clock, {}, { requestsPerWindow: 1, windowMs: 0, mode: '402' }),
+    () =>
+      new QuotaWindows(clock, {}, { requestsPerWindow: 1, windowMs: 0, mode: 'credit-balance' }),
   ).toThrow(RangeError);
 });

@@ -2,13 +2,15 @@
 // chat-completions wire formats, with bearer checks, per-account quotas, faults and counters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { redactSecret, systemClock, type Clock } from '@baton/core';
+import { abortReason, redactSecret, systemClock, type Clock } from '@baton/core';
 import { anthropicWire } from './anthropic-wire.js';
 import { CredentialChecker, readCredential, type CredentialCheck } from './credentials.js';
 import { EmulatorStats } from './stats.js';
 import { FaultQueue } from './faults.js';
 import { openaiWire } from './openai-wire.js';
 import { QuotaWindows, retryAfterSeconds, type QuotaDecision } from './quota.js';
+import { quotaAnswer } from './quota-responses.js';
+import { writeVerbatim } from './verbatim.js';
 import {
   BodyTooLargeError,
   newStreamOutcome,
@@ -27,6 +29,8 @@ import type {
 import type { ParsedRequest, Reply, WireFormat } from './wire.js';
 
 const DEFAULT_HOST = '127.0.0.1';
+/** The beta flag Anthropic requires with an OAuth bearer token (PROVIDERS.md). */
+const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20';
 const MS_PER_SECOND = 1000;
 
 const DEFAULT_STATUS_MESSAGES: Record<number, string> = {
@@ -114,6 +118,15 @@ class ProviderEmulator {
     }
     const check = await this.credentials.check(credential.token, ctx.signal);
     if (!check.ok) return this.refuse(res, ctx, check, credential.token);
+    // An OAuth access token (one the authorization server issued, not a static API key) sent without
+    // the OAuth beta flag gets what Anthropic answers it (anthropics/claude-code#5983).
+    if (
+      this.options.requireOAuthBeta !== false &&
+      wire.route === 'anthropic' &&
+      check.source === 'introspection' &&
+      !hasOAuthBeta(req)
+    )
+      return this.fail(res, ctx, 401, 'OAuth authentication is currently not supported.');
     ctx.record.account = check.account;
     this.stats.authenticated(ctx.record);
 
@@ -145,6 +158,14 @@ class ProviderEmulator {
       } catch {
         return; // the client went away, or the emulator is closing
       }
+    }
+    const recorded = this.faults.take('verbatim', target);
+    if (recorded?.response) {
+      if (res.destroyed) return;
+      this.stats.responded(ctx.record, recorded.response.status);
+      await writeVerbatim(res, recorded.response, ctx.stream);
+      if (ctx.stream.faulted) this.stats.faultedStream(ctx.record);
+      return;
     }
     const injected = this.faults.take('status', target);
     if (injected?.status !== undefined) {
@@ -181,36 +202,15 @@ class ProviderEmulator {
     quota: QuotaDecision & { allowed: false },
     headers: Record<string, string>,
   ): void {
-    const seconds = retryAfterSeconds(quota.retryAfterMs);
-    const resetsAt = new Date(quota.resetAt).toISOString();
-    switch (quota.rule.mode) {
-      case '402':
-        return this.fail(
-          res,
-          ctx,
-          402,
-          'Your credit balance is too low to access the API. Please purchase credits to continue.',
-          headers,
-        );
-      case 'usage-limit-body':
-        return this.fail(
-          res,
-          ctx,
-          429,
-          `You have reached your usage limit. Your limit resets at ${resetsAt}.`,
-          { ...headers, 'retry-after': String(seconds) },
-          'usage_limit_reached',
-        );
-      case '429':
-        return this.fail(
-          res,
-          ctx,
-          429,
-          `Rate limit reached for requests (${quota.rule.requestsPerWindow} per window). Please try again in ${seconds}s.`,
-          { ...headers, 'retry-after': String(seconds) },
-          'rate_limit_exceeded',
-        );
-    }
+    if (res.destroyed) return;
+    const state = {
+      rule: quota.rule,
+      resetAt: quota.resetAt,
+      seconds: retryAfterSeconds(quota.retryAfterMs),
+    };
+    const answer = quotaAnswer(ctx.wire.route, state, this.clock.now());
+    this.stats.responded(ctx.record, answer.status);
+    sendJson(res, answer.status, { ...headers, ...answer.headers }, answer.body);
   }
 
   private refuse(
@@ -303,6 +303,12 @@ class ProviderEmulator {
   }
 }
 
+function hasOAuthBeta(req: IncomingMessage): boolean {
+  const raw = req.headers['anthropic-beta'];
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return values.some((v) => v.split(',').some((b) => b.trim() === ANTHROPIC_OAUTH_BETA));
+}
+
 function safeRequestHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -350,6 +356,23 @@ export async function startProviderEmulator(
     get clientCloses() {
       return stats.closes();
     },
+    waitUntil: (condition, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): boolean => condition(stats.snapshot(emulator.credentials.introspections));
+        if (check()) return resolve();
+        if (signal?.aborted) return reject(abortReason(signal));
+        const stop = stats.onChange(() => {
+          if (!check()) return;
+          stop();
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        const onAbort = (): void => {
+          stop();
+          reject(abortReason(signal!));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
     waitForClientClose: (count = 1, signal?: AbortSignal) =>
       stats.waitForClientClose(count, signal),
     failNext: (n, { status, retryAfterSeconds: retry, message, ...match }) =>
@@ -358,6 +381,8 @@ export async function startProviderEmulator(
         ...(retry !== undefined ? { retryAfterSeconds: retry } : {}),
         ...(message !== undefined ? { message } : {}),
       }),
+    serveVerbatim: (response, n, match: FaultMatch = {}) =>
+      faults.add('verbatim', one(n), match, { response: structuredClone(response) }),
     slowFirstByte: (ms, n, match: FaultMatch = {}) =>
       faults.add('slow-first-byte', one(n), match, { amount: ms }),
     cutStreamAfter: (k, n, match: FaultMatch = {}) =>

@@ -30,6 +30,17 @@ export class EmulatorStats {
   private log: RecordedRequest[] = [];
   private closeEvents: ClientCloseEvent[] = [];
   private waiters: Waiter[] = [];
+  /** Called after every counter change (waitUntil re-checks its condition). */
+  private readonly listeners = new Set<() => void>();
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
 
   private static empty(): Omit<EmulatorCounters, 'introspections'> {
     return {
@@ -50,21 +61,25 @@ export class EmulatorStats {
     this.counters.requests++;
     this.counters.byRoute[record.route]++;
     this.log.push(record);
+    this.changed();
   }
 
   authenticated(record: RecordedRequest): void {
     if (record.account !== undefined) this.account(record.account).requests++;
+    this.changed();
   }
 
   responded(record: RecordedRequest, status: number): void {
     record.status = status;
     bump(this.counters.byStatus, status);
     if (record.account !== undefined) bump(this.account(record.account).byStatus, status);
+    this.changed();
   }
 
   faultedStream(record: RecordedRequest): void {
     this.counters.faultedStreams++;
     if (record.account !== undefined) this.account(record.account).faultedStreams++;
+    this.changed();
   }
 
   clientClosed(record: RecordedRequest, chunksSent: number, at: number): void {

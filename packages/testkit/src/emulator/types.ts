@@ -5,13 +5,17 @@ import type { Clock } from '@baton/core';
 /** Which wire format a request came in on. */
 export type EmulatorRoute = 'anthropic' | 'openai';
 
-export type QuotaMode = '429' | '402' | 'usage-limit-body';
+/**
+ * How an exhausted window answers, in each wire's real shape: `429` the API-key rate limit (with
+ * Retry-After), `credit-balance` an empty balance (Anthropic 400, OpenAI insufficient_quota), and
+ * `usage-limit-body` a spent subscription window (Anthropic unified headers, Codex usage_limit_reached).
+ */
+export type QuotaMode = '429' | 'credit-balance' | 'usage-limit-body';
 
 /** N requests per fixed window per account; the window starts at the account's first request. */
 export interface QuotaRule {
   requestsPerWindow: number;
   windowMs: number;
-  /** How an exhausted window answers: a 429 rate limit, a 402 credit balance, or a 429 usage-limit body. */
   mode: QuotaMode;
 }
 
@@ -46,6 +50,12 @@ export interface ProviderEmulatorOptions {
   splitReply?: (text: string) => string[];
   /** Time for quota windows, slow first bytes and timestamps. Defaults to the system clock. */
   clock?: Clock;
+  /**
+   * Refuse an OAuth access token (checked by introspection; static keys count as API keys) on the
+   * Anthropic route without `anthropic-beta: oauth-2025-04-20`, with
+   * the 401 Anthropic sends ("OAuth authentication is currently not supported."). Default true.
+   */
+  requireOAuthBeta?: boolean;
   /** Loopback by default. */
   host?: string;
   port?: number;
@@ -66,7 +76,22 @@ export interface StatusFaultOptions extends FaultMatch {
   message?: string;
 }
 
-export type FaultKind = 'status' | 'slow-first-byte' | 'cut-stream' | 'no-terminal' | 'stall';
+export type FaultKind =
+  'status' | 'slow-first-byte' | 'cut-stream' | 'no-terminal' | 'stall' | 'verbatim';
+
+/** A recorded provider response, served byte for byte (see testkit/fixtures/providers). */
+export interface VerbatimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON body (sent as JSON.stringify of it). */
+  body?: unknown;
+  /** A body sent exactly as written (HTML from a proxy, text). */
+  bodyText?: string;
+  /** A raw SSE stream sent exactly as written (error events and all). */
+  sse?: string;
+  /** `reset`: the socket is destroyed after the last byte instead of ending cleanly. */
+  end?: 'clean' | 'reset';
+}
 
 export interface Fault {
   kind: FaultKind;
@@ -77,6 +102,8 @@ export interface Fault {
   message?: string;
   /** slow-first-byte: delay; cut-stream / stall: content chunks sent first. */
   amount?: number;
+  /** verbatim: the response to serve. */
+  response?: VerbatimResponse;
 }
 
 export interface AccountCounters {
@@ -137,11 +164,21 @@ export interface ProviderEmulatorHandle {
   readonly requests: readonly RecordedRequest[];
   /** Every early client close so far, oldest first (a copy). */
   readonly clientCloses: readonly ClientCloseEvent[];
+  /**
+   * Resolves once `condition` holds for the counters (checked now and after every change), so
+   * tests wait for an event instead of polling.
+   */
+  waitUntil(
+    condition: (counters: EmulatorCounters) => boolean,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Resolves once `count` early client closes have been seen in total. */
   waitForClientClose(count?: number, signal?: AbortSignal): Promise<ClientCloseEvent>;
 
   /** The next `n` matching requests answer with this status and the wire's error body. */
   failNext(n: number, options: StatusFaultOptions): void;
+  /** The next `n` matching requests get this recorded response verbatim (after authentication). */
+  serveVerbatim(response: VerbatimResponse, n?: number, match?: FaultMatch): void;
   /** The next `n` matching requests wait `ms` before their status line. */
   slowFirstByte(ms: number, n?: number, match?: FaultMatch): void;
   /** The next `n` matching streams send `k` content chunks, then the socket is destroyed. */

@@ -6,6 +6,7 @@ import type { ProviderEmulatorHandle, ProviderEmulatorOptions } from '../types.j
 export const KEY_A = 'key-a-0123456789';
 export const KEY_B = 'key-b-0123456789';
 export const KEYS = { [KEY_A]: 'account-a', [KEY_B]: 'account-b' };
+export const OAUTH_BETA = { 'anthropic-beta': 'oauth-2025-04-20' };
 
 export const anthropicBody = (text: string, extra: Record<string, unknown> = {}) => ({
   model: 'claude-test',
@@ -58,7 +59,8 @@ export class EmulatorFixture {
   ): Promise<PlainResponse> {
     const res = await fetch(`${this.emulator.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      // Bearer tokens on the Anthropic route need the OAuth beta flag, as on the real API.
+      headers: { 'content-type': 'application/json', ...OAUTH_BETA, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: res.status, headers: res.headers, text: await res.text() };
