@@ -102,6 +102,8 @@ export function createResilientClient(
   const { manager, ledger } = deps;
   const provider = profile.provider;
   const client = deps.client ?? providerClientFor(deps.providerConfig, profile.baseUrl, clock);
+  // Renewal timers of this provider's buckets the profile no longer lists are not kept (BEHAVIOR §4).
+  manager.renewal?.retainOnly(provider, profile.buckets);
   const handler = new BucketFailoverHandlerImpl({
     manager,
     ledger,
