@@ -260,13 +260,13 @@ describe('quotas', () => {
     });
     const credit = await fx.post('/v1/messages', anthropicBody('x'));
     expect(credit.status).toBe(400);
-    expect(JSON.parse(credit.text)).toMatchObject({
-      type: 'error',
-      error: {
-        type: 'invalid_request_error',
-        message: expect.stringMatching(/^Your credit balance is too low/),
-      },
-    });
+    const creditBody = JSON.parse(credit.text) as {
+      type: string;
+      error: { type: string; message: string };
+    };
+    expect(creditBody.type).toBe('error');
+    expect(creditBody.error.type).toBe('invalid_request_error');
+    expect(creditBody.error.message).toMatch(/^Your credit balance is too low/);
     const insufficient = await fx.post('/v1/chat/completions', openaiBody('x'));
     expect(insufficient.status).toBe(429);
     expect(JSON.parse(insufficient.text)).toMatchObject({
