@@ -6,6 +6,7 @@ import type { FactoryOverrides } from './commands/factory.js';
 import { askCommand } from './commands/ask/index.js';
 import { authCommand } from './commands/auth/index.js';
 import { chatCommand } from './commands/chat/index.js';
+import { demoCommand } from './commands/demo/index.js';
 import { doctorCommand } from './commands/doctor/index.js';
 import { profileCommand } from './commands/profile/index.js';
 import { BATON_VERSION } from './version.js';
@@ -54,6 +55,7 @@ Examples:
   program.addCommand(profileCommand(run));
   program.addCommand(chatCommand(run));
   program.addCommand(askCommand(run));
+  program.addCommand(demoCommand(run));
   program.addCommand(doctorCommand(run));
 
   forEachCommand(program, (command) => {

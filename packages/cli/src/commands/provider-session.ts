@@ -1,6 +1,6 @@
 // One conversation with a profile's provider through the resilient client: failover lines and
 // wait countdowns on stderr, each turn starting from the first usable bucket (or the switched one).
-import type { ProviderMessage } from '@baton/core';
+import type { ProviderMessage, RetryEvent } from '@baton/core';
 import type { FailoverSwitchEvent } from '../auth/BucketFailoverHandlerImpl.js';
 import { createResilientClient, type ResilientClient } from '../auth/create-resilient-client.js';
 import type { Profile } from '../config/profile.js';
@@ -19,6 +19,8 @@ export interface ProviderSession extends ChatSession {
 export interface ProviderSessionOptions {
   /** Also told about each switch (the demo counts them). */
   onSwitch?: (event: FailoverSwitchEvent) => void;
+  /** Told about each retry of the same bucket (the demo counts forced refreshes). */
+  onRetry?: (event: RetryEvent) => void;
   retry?: Parameters<typeof createResilientClient>[1]['retry'];
 }
 
@@ -40,6 +42,7 @@ export async function openProviderSession(
     random: factory.random,
     log: factory.log,
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     onWait: (event) =>
       countdown.start(event.ms, `${event.reason} on bucket ${event.bucket ?? '?'}`),
     onSwitch: (event) => {

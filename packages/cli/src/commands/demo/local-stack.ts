@@ -9,6 +9,7 @@ import {
   type ProviderEmulatorHandle,
   type QuotaRule,
 } from '@baton/testkit';
+import type { Clock } from '@baton/core';
 import type { CustomProviderInput } from '../../auth/flows/index.js';
 
 export interface LocalStackOptions {
@@ -16,6 +17,8 @@ export interface LocalStackOptions {
   /** Quota for every account without its own rule. */
   defaultQuota?: QuotaRule;
   reply?: (request: EmulatorRequestInfo) => string;
+  /** The emulator's clock (quota windows, Retry-After); the demo runs it fast. */
+  clock?: Clock;
 }
 
 export interface LocalStack {
@@ -41,6 +44,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       introspection: { endpoint: server.introspectionEndpoint, ...server.introspectionClient },
       ...(options.defaultQuota ? { defaultQuota: options.defaultQuota } : {}),
       ...(options.reply ? { reply: options.reply } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
     await server.close();
