@@ -8,3 +8,6 @@ export * from './encrypted-file-token-store.js';
 export * from './create-token-store.js';
 export * from './file-lock.js';
 export * from './cooldown-ledger.js';
+export * from './backend-record.js';
+export * from './migrate-store.js';
+export * from './store-key.js';

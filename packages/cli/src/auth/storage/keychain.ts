@@ -1,7 +1,8 @@
 // A keytar-shaped keychain (getPassword/setPassword/deletePassword/findCredentials by service and
-// account) over @napi-rs/keyring, imported lazily, pinned to the Secret Service on Linux, with every
-// call under a time limit and every failure mapped to a TokenStoreError code.
+// account) over @napi-rs/keyring in a helper process, pinned to the Secret Service on Linux, with
+// every call under a time limit and every failure mapped to a TokenStoreError code.
 import { TokenStoreError, systemClock, type Clock, type TokenStoreErrorCode } from '@baton/core';
+import { HostCallError, KeychainHost, type HostRequest, type HostValue } from './keychain-host.js';
 
 /** Every keychain call gives up after this long (a desktop keychain can block on a prompt). */
 export const KEYCHAIN_TIMEOUT_MS = 3_000;
@@ -18,35 +19,23 @@ export interface Keychain {
   findCredentials(service: string): Promise<KeychainCredential[]>;
 }
 
-/** The part of @napi-rs/keyring this module uses (its async API). */
-export interface KeyringBinding {
-  AsyncEntry: new (
-    service: string,
-    account: string,
-    options?: { linux?: { store?: 'secret-service' | 'keyutils' } },
-  ) => {
-    getPassword(signal?: AbortSignal): Promise<string | null>;
-    setPassword(password: string, signal?: AbortSignal): Promise<void>;
-    deletePassword(signal?: AbortSignal): Promise<boolean>;
-  };
-  findCredentialsAsync(
-    service: string,
-    target?: string | null,
-    signal?: AbortSignal | null,
-  ): Promise<KeychainCredential[]>;
-}
-
 export interface KeychainOptions {
   timeoutMs?: number;
   clock?: Clock;
-  /** Loads the binding; defaults to a lazy `import('@napi-rs/keyring')`. */
-  loadBinding?: () => Promise<KeyringBinding>;
+  /** Environment of the keychain helper process (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** The keyring binding to load (default: @napi-rs/keyring as installed). */
+  modulePath?: string;
 }
 
-/** Pin Linux to the Secret Service: the kernel keyring fallback would lose tokens on reboot. */
-export const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, TokenStoreErrorCode]> = [
+  // Two items for one account (written by another program), or a secret that is not UTF-8 text:
+  // that entry is unreadable, not the keychain (BEHAVIOR §2).
+  [
+    /matched by \d+ credentials|ambiguous|not valid utf-?8|invalid utf-?8|incomplete utf-?8|bad ?encoding/i,
+    'CORRUPT',
+  ],
   [/prompt was dismissed|is ?locked|locked object|no result found|keychain is locked/i, 'LOCKED'],
   [/did not receive a reply|timed? ?out/i, 'TIMEOUT'],
   [/denied|not permitted|permission|not authori[sz]ed|user canceled|user cancelled/i, 'DENIED'],
@@ -64,98 +53,70 @@ export function classifyKeychainMessage(message: string): TokenStoreErrorCode {
   return 'UNAVAILABLE';
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function defaultLoadBinding(): Promise<KeyringBinding> {
-  const mod = (await import('@napi-rs/keyring')) as unknown as KeyringBinding & {
-    default?: KeyringBinding;
-  };
-  return typeof mod.AsyncEntry === 'function' ? mod : (mod.default ?? mod);
-}
-
+/**
+ * The keychain over a helper process (see keychain-host.ts): every call under the time limit; a
+ * call that does not answer in time is abandoned with its helper, never left holding this process.
+ */
 export function createKeychain(options: KeychainOptions = {}): Keychain {
   const timeoutMs = options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS;
   const clock = options.clock ?? systemClock;
-  const load = options.loadBinding ?? defaultLoadBinding;
-  let binding: Promise<KeyringBinding> | undefined;
+  const host = new KeychainHost({
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.modulePath ? { modulePath: options.modulePath } : {}),
+  });
 
-  const getBinding = (): Promise<KeyringBinding> => {
-    binding ??= load();
-    return binding;
-  };
-
-  async function call<T>(
-    what: string,
-    op: (b: KeyringBinding, signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const opController = new AbortController();
-    const timerController = new AbortController();
-    const timeout = clock.sleep(timeoutMs, timerController.signal).then(
+  async function call(what: string, request: HostRequest): Promise<HostValue> {
+    const timer = new AbortController();
+    const timeout = clock.sleep(timeoutMs, timer.signal).then(
       () => {
-        opController.abort();
-        throw new TokenStoreError(
+        const error = new TokenStoreError(
           'TIMEOUT',
           `the OS keychain did not answer ${what} within ${timeoutMs} ms`,
-          {
-            backend: 'keychain',
-          },
+          { backend: 'keychain' },
         );
+        host.abandon(error);
+        throw error;
       },
-      () => undefined as never, // the operation finished first and cancelled the timer
+      () => undefined as never, // the call finished first and cancelled the timer
     );
-    const work = (async () => {
-      let b: KeyringBinding;
-      try {
-        b = await getBinding();
-      } catch (error) {
+    const work = host.call(request).catch((error: unknown) => {
+      if (error instanceof TokenStoreError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof HostCallError && error.kind !== 'call') {
         throw new TokenStoreError(
           'UNAVAILABLE',
-          `the OS keychain module could not be loaded: ${messageOf(error)}`,
-          {
-            backend: 'keychain',
-            cause: error,
-          },
+          `the OS keychain module could not be loaded: ${message}`,
+          { backend: 'keychain', cause: error },
         );
       }
-      try {
-        return await op(b, opController.signal);
-      } catch (error) {
-        if (error instanceof TokenStoreError) throw error;
-        const message = messageOf(error);
-        throw new TokenStoreError(
-          classifyKeychainMessage(message),
-          `OS keychain ${what} failed: ${message}`,
-          {
-            backend: 'keychain',
-            cause: error,
-          },
-        );
-      }
-    })();
+      throw new TokenStoreError(
+        classifyKeychainMessage(message),
+        `OS keychain ${what} failed: ${message}`,
+        {
+          backend: 'keychain',
+          cause: error,
+        },
+      );
+    });
     try {
       return await Promise.race([work, timeout]);
     } finally {
-      timerController.abort();
+      timer.abort();
       work.catch(() => undefined); // a late failure after a timeout is already reported
     }
   }
 
   return {
-    getPassword: (service, account) =>
-      call('read', (b, signal) =>
-        new b.AsyncEntry(service, account, ENTRY_OPTIONS).getPassword(signal),
-      ),
-    setPassword: (service, account, password) =>
-      call('write', (b, signal) =>
-        new b.AsyncEntry(service, account, ENTRY_OPTIONS).setPassword(password, signal),
-      ),
-    deletePassword: (service, account) =>
-      call('delete', (b, signal) =>
-        new b.AsyncEntry(service, account, ENTRY_OPTIONS).deletePassword(signal),
-      ),
-    findCredentials: (service) =>
-      call('search', (b, signal) => b.findCredentialsAsync(service, null, signal)),
+    getPassword: async (service, account) =>
+      (await call('read', { op: 'get', service, account })) as string | null,
+    setPassword: async (service, account, password) => {
+      await call('write', { op: 'set', service, account, password });
+    },
+    deletePassword: async (service, account) =>
+      (await call('delete', { op: 'delete', service, account })) === true,
+    findCredentials: async (service) => {
+      const found = (await call('search', { op: 'list', service })) as KeychainCredential[] | null;
+      return found ?? [];
+    },
   };
 }
