@@ -41,8 +41,8 @@ export interface BucketWorld {
 }
 export type World = Record<string, BucketWorld>;
 
-/** When the test aborts a call: before it, or as its first refresh or login prompt starts. */
-export type AbortPoint = 'none' | 'before' | 'refresh' | 'login';
+/** When the test aborts a call: before it, or as its first store read, refresh or login prompt starts. */
+export type AbortPoint = 'none' | 'before' | 'read' | 'refresh' | 'login';
 export interface CallSpec {
   context: Omit<FailoverContext, 'signal' | 'interactive' | 'failedBucket'>;
   interactive: boolean;
@@ -131,7 +131,7 @@ export class ModelCredentials implements FailoverCredentials {
   /** Login prompts shown, per bucket (a person would see each one). */
   readonly loginsRun: Record<string, number> = {};
   /** Told as a refresh or a login prompt starts (the test aborts there). */
-  onStart: ((work: 'refresh' | 'login', bucket: string) => void) | undefined;
+  onStart: ((work: 'read' | 'refresh' | 'login', bucket: string) => void) | undefined;
 
   constructor(
     readonly world: World,
@@ -140,6 +140,7 @@ export class ModelCredentials implements FailoverCredentials {
   ) {}
 
   peekToken(_provider: string, bucket: string): Promise<OAuthToken | null> {
+    this.onStart?.('read', bucket);
     const state = this.world[bucket]!;
     if (state.store !== 'ok') return Promise.reject(storeError(bucket, state.store));
     return Promise.resolve(tokenOf(bucket, state.held));
@@ -192,6 +193,8 @@ export class ModelCredentials implements FailoverCredentials {
     bucket: string,
     options: { signal?: AbortSignal; timeoutMs?: number; rejectedAccessToken?: string },
   ): Promise<OAuthToken> {
+    // An abandoned caller is not prompted (the real manager's lock wait ends at once).
+    throwIfAborted(options.signal);
     const state = this.world[bucket]!;
     if (state.store !== 'ok' && state.store !== 'CORRUPT') throw storeError(bucket, state.store);
     // Checked once more before prompting: a usable token that was not just refused needs no login.
@@ -300,6 +303,7 @@ export function predictCall(m: ModelState, spec: CallSpec): Outcome {
   let result: boolean;
   try {
     result = call.classify() || call.nextUsable() || call.loginOne();
+    call.checkpoint();
   } catch (error) {
     if (error instanceof Aborted) return 'aborted';
     throw error;
@@ -329,6 +333,9 @@ class ModelCall {
   private readonly loginCanFix = new Set<string>();
   private readonly marks: Map<string, CooldownEntry>;
   private rejected: string | undefined;
+  /** The call's signal: aborted by the test as the work named by spec.abortAt first starts. */
+  private aborted = false;
+  private started = false;
   switchTo: string | undefined;
 
   constructor(
@@ -367,6 +374,7 @@ class ModelCall {
       ]);
       return false;
     }
+    this.start('read');
     const state = this.m.world[bucket]!;
     const rejectedNow = status === 401 || status === 403 || trigger === 'auth';
     if (state.store !== 'ok' || state.held === null) return this.noToken(bucket);
@@ -388,16 +396,21 @@ class ModelCall {
   /** Pass 2: the first usable bucket in profile order. */
   nextUsable(): boolean {
     for (const bucket of this.m.order) {
+      this.checkpoint();
       const mark = this.marks.get(bucket);
-      const state = this.m.world[bucket]!;
+      const earlier = this.m.triedReasons.get(bucket);
       if (this.tried.has(bucket)) {
-        const earlier = this.m.triedReasons.get(bucket);
         if (this.reasons[bucket] === undefined)
           this.note(bucket, earlier?.reason ?? 'skipped', earlier?.retryAt);
-      } else if (mark?.reason === 'quota-exhausted')
-        this.note(bucket, 'quota-exhausted', mark.until);
-      else if (mark?.reason === 'refused') this.note(bucket, 'refused');
-      else if (state.store !== 'ok' || state.held === null) this.noToken(bucket);
+        continue;
+      }
+      if (mark?.reason === 'quota-exhausted' || mark?.reason === 'refused') {
+        this.note(bucket, mark.reason, mark.reason === 'refused' ? undefined : mark.until);
+        continue;
+      }
+      this.start('read');
+      const state = this.m.world[bucket]!;
+      if (state.store !== 'ok' || state.held === null) this.noToken(bucket);
       else if (usable(state.held, this.m.now)) this.switchTo = bucket;
       else if (mark?.reason === 'expired-refresh-failed') {
         // The grant is known dead: no refresh is tried, a login may fix it.
@@ -417,17 +430,20 @@ class ModelCall {
       this.m.order.find((bucket) => fixable(bucket) && !this.tried.has(bucket)) ??
       (fixable(this.triggering) ? this.triggering : undefined);
     if (candidate === undefined) return false;
+    this.checkpoint();
     const state = this.m.world[candidate]!;
     const held = state.store === 'ok' ? state.held : null;
     const rejected = candidate === this.triggering ? this.rejected : undefined;
-    if (usable(held, this.m.now) && tokenOf(candidate, held)!.access_token !== rejected) {
-      this.switchTo = candidate;
-      return true;
+    const loggedIn =
+      usable(held, this.m.now) && tokenOf(candidate, held)!.access_token !== rejected;
+    if (!loggedIn) {
+      this.m.loginsRun[candidate] = (this.m.loginsRun[candidate] ?? 0) + 1;
+      this.start('login');
+      this.checkpoint();
     }
-    this.m.loginsRun[candidate] = (this.m.loginsRun[candidate] ?? 0) + 1;
-    if (this.spec.abortAt === 'login') throw new Aborted();
-    if (state.login === 'succeed') {
-      modelStoreFresh(this.m, candidate);
+    if (loggedIn || state.login === 'succeed') {
+      if (!loggedIn) modelStoreFresh(this.m, candidate);
+      this.start('read'); // the check that the login stored a token
       this.switchTo = candidate;
       return true;
     }
@@ -442,7 +458,8 @@ class ModelCall {
     const alive = this.m.world[bucket]!.grantAlive;
     if (alive) modelStoreFresh(this.m, bucket);
     else this.m.ledger.set(bucket, cooldownEntry(needsLogin(this.m.now), this.m.now));
-    if (this.spec.abortAt === 'refresh') throw new Aborted();
+    this.start('refresh');
+    this.checkpoint();
     if (alive) return true;
     this.note(bucket, 'expired-refresh-failed');
     this.loginCanFix.add(bucket);
@@ -455,6 +472,17 @@ class ModelCall {
     const store = this.m.world[bucket]!.store;
     if (store === 'ok' || store === 'CORRUPT') this.loginCanFix.add(bucket);
     return false;
+  }
+
+  /** The abortable waits of the handler: here an aborted signal ends the call. */
+  checkpoint(): void {
+    if (this.aborted) throw new Aborted();
+  }
+
+  private start(work: AbortPoint): void {
+    if (this.started || work !== this.spec.abortAt) return;
+    this.started = true;
+    this.aborted = true;
   }
 
   private note(bucket: string, reason: BucketFailureReason, retryAt?: number): void {
