@@ -7,7 +7,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenKey, type OAuthToken, type TokenStore } from '@baton/core';
 import { startAuthorizationServer, type AuthorizationServer } from '@baton/testkit';
-import { OAuthManager } from '../../src/auth/oauth-manager.js';
 import {
   resolveProvider,
   startDeviceAuthorization,
@@ -24,6 +23,7 @@ import { resolvePaths, type BatonPaths } from '../../src/paths.js';
 import { introspect, localProvider } from '../flows/helpers.js';
 import { bundleFixture, type BundledFixture } from './bundle.js';
 import { startManagerChildren, type DoneEvent, type ManagerChild } from './children.js';
+import { isRefreshLine, testManager } from './manager-setup.js';
 import { fingerprint } from './protocol.js';
 
 const PROVIDER = 'local';
@@ -246,15 +246,7 @@ describe('OAuthManager across processes', () => {
 describe('OAuthManager in one process', () => {
   it('fifty concurrent getOAuthToken calls on a near-expiry bucket share one refresh', async () => {
     const before = await loginNearExpiry('single');
-    const lines: string[] = [];
-    const manager = new OAuthManager({
-      store,
-      ledger,
-      locksDir: paths.locksDir,
-      providers: () => config,
-      renewal: false,
-      log: (line) => lines.push(line),
-    });
+    const { manager, lines } = testManager({ store, ledger, locksDir: paths.locksDir, config });
     const started = Date.now();
     const tokens = await Promise.all(
       Array.from({ length: 50 }, () => manager.getOAuthToken(PROVIDER, 'single')),
@@ -268,7 +260,7 @@ describe('OAuthManager in one process', () => {
       new Set([(await storedToken('single')).access_token]),
     );
     expect(tokens[0]!.access_token).not.toBe(before.access_token);
-    expect(lines.filter((line) => line.startsWith('refreshed '))).toHaveLength(1);
+    expect(lines.filter(isRefreshLine)).toHaveLength(1);
     expect(await isActive(tokens[0]!)).toBe(true);
     manager.dispose();
   });
