@@ -1,7 +1,7 @@
 // A keychain that is locked, hanging or absent is an outage, never "no token": real gnome-keyring
 // daemons on private buses, and child processes that use the store under them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -170,7 +170,7 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
       });
     });
 
-    it('a keychain that does not answer gives TIMEOUT within the limit', async () => {
+    it('a stopped keyring daemon: get, save and list give TIMEOUT and the process exits by itself within the limit + 1 s', async () => {
       await withTempDir('baton-hang-', async (home) => {
         const keyring = await startPrivateKeyring(home, true);
         try {
@@ -178,17 +178,77 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
           const env = {
             ...headlessEnv(),
             BATON_DATA_DIR: path.join(home, 'data'),
+            BATON_STORE: 'keychain',
             DBUS_SESSION_BUS_ADDRESS: keyring.address,
           };
-          const [got] = await ops({ ...env, BATON_STORE: 'keychain' }, [
+          const ops: unknown[][] = [
             ['get', 'anthropic', 'work'],
+            ['save', 'anthropic', 'work', TOKEN],
+            ['list', 'anthropic'],
+          ];
+          // One child per call, all at once: each must end on its own (no process.exit in it).
+          const results = await Promise.all(
+            ops.map(async (op) => {
+              const child = await runFixture('store-op.ts', [JSON.stringify([op])], env, 60_000);
+              const exitedAt = Number(/EXIT (\d+)/.exec(child.stderr)?.[1]);
+              return {
+                child,
+                exitedAt,
+                out: JSON.parse(child.stdout.trim()) as OpResult & { startedAt: number },
+              };
+            }),
+          );
+          for (const { child, exitedAt, out } of results) {
+            expect(child.signal).toBeNull(); // not killed by runFixture's safety timer
+            expect(out.error).toMatchObject({ name: 'TokenStoreError', code: 'TIMEOUT' });
+            expect(out.elapsedMs).toBeLessThan(KEYCHAIN_TIMEOUT_MS + SLACK_MS);
+            // From the start of the call until the process leaves by itself: the limit plus 1 s
+            // (the binding's own D-Bus timeout may answer first, which is sooner).
+            expect(exitedAt - out.startedAt).toBeLessThanOrEqual(KEYCHAIN_TIMEOUT_MS + 1_000);
+            console.log(
+              `hung keychain: call ended after ${out.elapsedMs} ms, process left ${exitedAt - out.startedAt} ms after the call began`,
+            );
+          }
+        } finally {
+          process.kill(keyring.daemonPid, 'SIGCONT');
+          await keyring.stop();
+        }
+      });
+    });
+
+    it('sticky: the keychain auto chose, then hung, is reported unreachable; get throws, nothing goes to files', async () => {
+      await withTempDir('baton-sticky-', async (home) => {
+        const dataDir = path.join(home, 'data');
+        const keyring = await startPrivateKeyring(home, true);
+        try {
+          const env = {
+            ...headlessEnv(),
+            BATON_DATA_DIR: dataDir,
+            BATON_STORE: 'auto',
+            DBUS_SESSION_BUS_ADDRESS: keyring.address,
+          };
+          const [saved] = await ops(env, [['save', 'anthropic', 'work', TOKEN]]);
+          expect(saved).toMatchObject({ ok: true, backend: 'keychain', decidedBy: 'decided' });
+          process.kill(keyring.daemonPid, 'SIGSTOP');
+          const [status, got, save] = await ops(env, [
+            ['describe'],
+            ['get', 'anthropic', 'work'],
+            ['save', 'anthropic', 'other', TOKEN],
           ]);
-          expect(got!.error).toMatchObject({ code: 'TIMEOUT' });
-          // The binding's own D-Bus reply timeout may fire first; either way within our limit.
-          expect(got!.elapsedMs).toBeLessThan(KEYCHAIN_TIMEOUT_MS + SLACK_MS);
-          const [auto] = await ops({ ...env, BATON_STORE: 'auto' }, [['describe']]);
-          expect(auto).toMatchObject({ ok: true, backend: 'file' });
-          expect(auto!.reason).toMatch(/TIMEOUT/);
+          expect(status).toMatchObject({
+            ok: true,
+            backend: 'keychain',
+            decidedBy: 'record',
+            reachable: false,
+          });
+          expect(status!.reason).toMatch(/the keychain is unreachable/);
+          expect(got!.ok).toBe(false);
+          expect(got!.error?.code).toBe('TIMEOUT');
+          expect(save!.error?.code).toBe('TIMEOUT');
+          expect(await readdir(dataDir)).toEqual(['store-backend.json']);
+          process.kill(keyring.daemonPid, 'SIGCONT');
+          const [back] = await ops(env, [['get', 'anthropic', 'work']]);
+          expect(back!.value).toMatchObject({ access_token: 'at-locked-test-0001' });
         } finally {
           process.kill(keyring.daemonPid, 'SIGCONT');
           await keyring.stop();
