@@ -102,9 +102,15 @@ const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
  * `usage limit`, `quota` (which also covers OpenAI's `insufficient_quota`), `credit balance`,
  * billing and spend limits: the account (not the request) is out.
  */
-const QUOTA_WORDING = /usage[ _]limit|quota|credit balance|billing|spend limit/i;
-/** Credit and billing limits: no timer resets them (a guessed cooldown is long). */
-const BILLING_WORDING = /credit balance|billing|spend limit/i;
+const QUOTA_WORDING =
+  /usage[ _]limit|quota|credit balance|billing|spend limit|arrearage|account is in good standing/i;
+/**
+ * Credit and billing limits: no timer resets them (a guessed cooldown is long). DashScope's
+ * `Arrearage` ("make sure your account is in good standing") is an unpaid balance.
+ */
+const BILLING_WORDING = /credit balance|billing|spend limit|arrearage|account is in good standing/i;
+/** Vertex's shared-capacity 429 ("Resource has been exhausted (e.g. check quota).") names no spent quota. */
+const GENERIC_QUOTA_HINT = /\(e\.g\. check quota\)/gi;
 /**
  * A provider refusing this kind of credential by policy (PROVIDERS.md, Anthropic "Policy"): "This
  * credential is only authorized for use with Claude Code and cannot be used for other API requests."
@@ -354,7 +360,10 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   const resetAfterMs = resets.length > 0 ? Math.max(...resets) : undefined;
   const windowRejected = status === STATUS_TOO_MANY_REQUESTS && unified?.rejected === true;
   const providerCode = readProviderCode(error);
-  const wording = [message, body ?? '', providerCode ?? ''].join('\n');
+  // Google's generic shared-capacity 429 says "(e.g. check quota)" without any quota being spent.
+  const wording = [message, body ?? '', providerCode ?? '']
+    .join('\n')
+    .replace(GENERIC_QUOTA_HINT, '');
   const quotaWording = QUOTA_WORDING.test(wording);
   const billingWording = BILLING_WORDING.test(wording);
   const refusalWording = REFUSAL_WORDING.test(wording);

@@ -3,3 +3,14 @@ export { startProviderEmulator, echoLastUserMessage, splitIntoWords } from './se
 export { formatOpenAIDuration } from './openai-wire.js';
 export { retryAfterSeconds } from './quota.js';
 export type * from './types.js';
+export {
+  DEFAULT_SEEN_AT,
+  isStreamExpectation,
+  loadProviderFixtures,
+  PROVIDER_FIXTURES_DIR,
+  seenAtMs,
+  type FailureExpectation,
+  type ProviderFixture,
+  type StreamExpectation,
+} from '../fixtures/provider-fixtures.js';
+export { verbatimPayload } from './verbatim.js';
