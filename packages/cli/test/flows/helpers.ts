@@ -99,3 +99,13 @@ export async function portIsFree(port: number): Promise<boolean> {
     return false;
   }
 }
+
+/** What `fn` throws, or undefined when it returns (so a test can assert on the error itself). */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}

@@ -8,6 +8,7 @@ import {
   PastedCodeFormatError,
   parsePastedCode,
 } from '../../src/auth/flows/index.js';
+import { thrownBy } from './helpers.js';
 
 const codeish = fc.stringMatching(/^[A-Za-z0-9_-]{4,48}$/);
 const quotes = fc.constantFrom(['', ''], ['"', '"'], ["'", "'"], ['`', '`'], ['\u201c', '\u201d']);
@@ -62,14 +63,7 @@ describe('parsePastedCode', () => {
     ['prose', 'I could not find the code!'],
     ['a query without a code', 'state=abc&code='],
   ])('%s is a PastedCodeFormatError naming the expected form', (_name, pasted) => {
-    const error = (() => {
-      try {
-        parsePastedCode(pasted);
-        return undefined;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => parsePastedCode(pasted));
     expect(error).toBeInstanceOf(PastedCodeFormatError);
     expect(error).toBeInstanceOf(OAuthFlowError);
     expect((error as Error).message).toContain(PASTE_EXPECTED_FORM);

@@ -11,6 +11,7 @@ import {
   RetiredPresetError,
   retiredPresetMessage,
 } from '../../src/auth/flows/index.js';
+import { thrownBy } from './helpers.js';
 
 describe('anthropic preset (Claude Code public client)', () => {
   const config = presetConfig('anthropic');
@@ -74,14 +75,7 @@ describe('qwen preset (retired)', () => {
   it('the login lookup explains the retirement and points to API-key buckets', () => {
     // PROVIDERS.md "Qwen": the free tier was discontinued on 2026-04-15 (QwenLM/qwen-code PR #3210).
     expect(isPresetName('qwen')).toBe(true);
-    const error = (() => {
-      try {
-        presetConfigForLogin('qwen');
-        return undefined;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => presetConfigForLogin('qwen'));
     expect(error).toBeInstanceOf(RetiredPresetError);
     expect((error as RetiredPresetError).provider).toBe('qwen');
     expect((error as Error).message).toContain('2026-04-15');

@@ -21,6 +21,7 @@ import {
   startDeviceAuthorization,
   type PresetName,
 } from '../../src/auth/flows/index.js';
+import { thrownBy } from './helpers.js';
 import { startRawHttpServer } from '@baton/testkit';
 
 const PRESET_NAMES = Object.keys(PROVIDER_PRESETS) as PresetName[];
@@ -191,14 +192,7 @@ describe('custom-provider schema', () => {
     [{ ...base, flow: 'pkce-paste', issuer: 'https://a.example' }, 'redirectUri'],
     [{ ...base, issuer: 'https://a.example', name: 'Bad Name' }, 'name'],
   ])('rejects %j naming %s', (raw, field) => {
-    const error = (() => {
-      try {
-        parseProviderConfig(raw);
-        return undefined;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = thrownBy(() => parseProviderConfig(raw));
     expect(error).toBeInstanceOf(ProviderConfigError);
     expect((error as ProviderConfigError).issues.some((i) => i.startsWith(`${field}:`))).toBe(true);
   });
