@@ -23,7 +23,7 @@ import { resolvePaths, type BatonPaths } from '../../src/paths.js';
 import { introspect, localProvider } from '../flows/helpers.js';
 import { bundleFixture, type BundledFixture } from './bundle.js';
 import { startManagerChildren, type DoneEvent, type ManagerChild } from './children.js';
-import { isRefreshLine, testManager } from './manager-setup.js';
+import { isRefreshLine, roleOf, testManager } from './manager-setup.js';
 import { fingerprint } from './protocol.js';
 
 const PROVIDER = 'local';
@@ -244,7 +244,7 @@ describe('OAuthManager across processes', () => {
 });
 
 describe('OAuthManager in one process', () => {
-  it('fifty concurrent getOAuthToken calls on a near-expiry bucket share one refresh', async () => {
+  it('fifty concurrent getOAuthToken calls on a near-expiry bucket share one in-flight refresh', async () => {
     const before = await loginNearExpiry('single');
     const { manager, lines } = testManager({ store, ledger, locksDir: paths.locksDir, config });
     const started = Date.now();
@@ -261,6 +261,10 @@ describe('OAuthManager in one process', () => {
     );
     expect(tokens[0]!.access_token).not.toBe(before.access_token);
     expect(lines.filter(isRefreshLine)).toHaveLength(1);
+    // The other 49 shared the in-flight promise: none took the lock and re-read after it.
+    expect(lines.map((line) => roleOf([line])).filter((role) => role === 'reused-other')).toEqual(
+      [],
+    );
     expect(await isActive(tokens[0]!)).toBe(true);
     manager.dispose();
   });
