@@ -20,6 +20,8 @@ export interface Captured {
   stderr(): string;
   /** Feeds text to the command's stdin and ends it. */
   stdin(text: string): void;
+  /** Calls `fn` with all of stderr so far on every write (e.g. to approve a device code). */
+  watchStderr(fn: (all: string) => void): void;
   run(body: (factory: Factory) => Promise<ExitCode | void>): Promise<ExitCode>;
   cleanup(): Promise<void>;
 }
@@ -85,6 +87,9 @@ export async function harness(options: HarnessOptions = {}): Promise<Captured> {
     stderr: () => err,
     stdin: (text) => {
       stdin.end(text);
+    },
+    watchStderr: (fn) => {
+      stderr.on('data', () => fn(err));
     },
     run: (body) => execute(factory, () => body(factory)),
     cleanup: () => rm(root, { recursive: true, force: true }),

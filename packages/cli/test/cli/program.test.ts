@@ -37,9 +37,9 @@ describe('baton binary', () => {
   const commands = leafCommands(createProgram());
 
   it.each(commands.map((c) => [c.join(' '), c]))('`%s --help` shows examples', (_name, args) => {
-    const run = baton([...(args), '--help']);
+    const run = baton([...args, '--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain(`Usage: baton ${(args).join(' ')}`);
+    expect(run.stdout).toContain(`Usage: baton ${args.join(' ')}`);
     expect(run.stdout).toMatch(/Examples:\n {2}\$ baton /);
   });
 
