@@ -35,6 +35,10 @@ const decide = (
   o: RetryOptions = options,
 ): ReturnType<typeof decideRetry> => decideRetry(f, after(c), o, NO_JITTER);
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO01
+ */
 describe('defaults', () => {
   it('are the documented numbers', () => {
     expect(DEFAULT_RETRY_OPTIONS).toEqual({
@@ -60,6 +64,10 @@ describe('defaults', () => {
 });
 
 describe('§6 retry table (decision)', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO02, REQ-1598-RO03, REQ-1598-RO12
+   */
   describe('429 short rate limit', () => {
     const rateLimit = (retryAfterMs?: number, extra: Partial<ClassifiedProviderError> = {}) =>
       failure('rate-limit', {
@@ -164,6 +172,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO03
+   */
   it('402 fails over at once', () => {
     expect(decide(failure('quota', { status: 402 }))).toEqual({
       type: 'failover',
@@ -193,6 +205,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO04
+   */
   it.each([401, 403])('first %i force-refreshes, the second consecutive fails over', (status) => {
     const auth = failure('auth', { status });
     expect(decide(auth, { consecutiveAuthFailures: 1 })).toEqual({ type: 'force-refresh' });
@@ -203,6 +219,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO05
+   */
   describe('5xx / 529 / overloaded', () => {
     it.each([500, 502, 503, 529])('%i backs off on the 1st and 2nd, fails over on the 3rd', (s) => {
       const server = failure('server', { status: s, overloaded: s === 529 });
@@ -261,6 +281,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO06
+   */
   it('network errors back off and never fail over, however many in a row', () => {
     const network = failure('network', { networkCode: 'ECONNRESET' });
     for (const step of [0, 1, 2, 3, 4]) {
@@ -283,6 +307,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO07
+   */
   it.each([400, 404, 422, 418])('%i throws at once with the original error', (status) => {
     const f = failure('client', { status });
     expect(decide(f)).toEqual({ type: 'throw', error: f.error, reason: 'not-retryable' });
@@ -293,6 +321,10 @@ describe('§6 retry table (decision)', () => {
     expect(decide(f)).toEqual({ type: 'throw', error: f.error, reason: 'not-retryable' });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO09
+   */
   it('an abort is rethrown at once, even after output', () => {
     const f = failure('abort');
     expect(decide(f)).toEqual({ type: 'throw', error: f.error, reason: 'aborted' });
@@ -303,6 +335,10 @@ describe('§6 retry table (decision)', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO10
+   */
   it('AllBucketsExhaustedError is never retried', () => {
     const f = failure('exhausted');
     expect(decide(f)).toEqual({ type: 'throw', error: f.error, reason: 'exhausted' });
@@ -313,6 +349,10 @@ describe('§6 retry table (decision)', () => {
     expect(decide(f)).toEqual({ type: 'throw', error: f.error, reason: 'not-retryable' });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P05
+   * @requirement REQ-1598-RO08
+   */
   it('any failure after output reached the caller throws (output-yielded)', () => {
     for (const kind of ['rate-limit', 'server', 'network', 'auth', 'quota'] as const) {
       const f = failure(kind, { status: 500 });
@@ -325,6 +365,10 @@ describe('§6 retry table (decision)', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO15
+ */
 describe('request-wide bounds', () => {
   const server = failure('server', { status: 500 });
 
@@ -384,6 +428,10 @@ describe('request-wide bounds', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO15, REQ-1598-RO05
+ */
 describe('counters', () => {
   it('countFailure charges the attempt and keeps only the streak of the same kind', () => {
     let c = initialCounters(2, 1_000);

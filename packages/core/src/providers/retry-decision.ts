@@ -35,6 +35,10 @@ export const DEFAULT_RATE_LIMITS_BEFORE_FAILOVER = 2;
 export const DEFAULT_AUTH_FAILURES_BEFORE_FAILOVER = 2;
 export const DEFAULT_SERVER_ERRORS_BEFORE_FAILOVER = 3;
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO01
+ */
 export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
   ...DEFAULT_BACKOFF_OPTIONS,
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
@@ -84,7 +88,11 @@ export function initialCounters(bucketCount: number, timeLeftMs: number): RetryC
   };
 }
 
-/** Charges the failed attempt and extends the streak of its kind; any other kind breaks a streak. */
+/**
+ * Charges the failed attempt and extends the streak of its kind; any other kind breaks a streak.
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO02, REQ-1598-RO04, REQ-1598-RO05
+ */
 export function countFailure(
   counters: RetryCounters,
   classified: Pick<ClassifiedProviderError, 'kind'>,
@@ -99,7 +107,11 @@ export function countFailure(
   };
 }
 
-/** A successful failover: the attempt is refunded and per-bucket streaks restart; backoff keeps escalating. */
+/**
+ * A successful failover: the attempt is refunded and per-bucket streaks restart; backoff keeps escalating.
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO15, REQ-1598-RO05
+ */
 export function countSwitch(counters: RetryCounters): RetryCounters {
   return {
     ...counters,
@@ -133,6 +145,10 @@ export type RetryAction =
 /**
  * Decides what to do with one classified failure. `counters` already include this failure
  * (see countFailure). `random` feeds the backoff jitter only.
+ * @plan PLAN-20260223-ISSUE1598.P05
+ * @requirement REQ-1598-RO02, REQ-1598-RO03, REQ-1598-RO04, REQ-1598-RO05, REQ-1598-RO06
+ * @requirement REQ-1598-RO07, REQ-1598-RO08, REQ-1598-RO09, REQ-1598-RO10, REQ-1598-RO12
+ * @requirement REQ-1598-RO15
  */
 export function decideRetry(
   classified: ClassifiedProviderError,
