@@ -5,6 +5,8 @@ import type { OAuthToken } from '@baton/core';
 import { concurrency } from './concurrency.js';
 import { crossProcess } from './cross-process.js';
 import { failoverOverhead, BUCKET_COUNTS } from './failover-overhead.js';
+import { renewalScale } from './renewal-scale.js';
+import { startup } from './startup.js';
 import { printTable, RESULTS_FILE, writeResults, type Row } from './results.js';
 import { startStack, type Stack } from './stack.js';
 import { storeLatency } from './store-latency.js';
@@ -25,13 +27,21 @@ async function loginBuckets(stack: Stack, count: number): Promise<Map<string, OA
   return tokens;
 }
 
-type Section = (context: { stack: Stack; tokens: Map<string, OAuthToken> }) => Promise<Row[]>;
+interface Context {
+  stack: Stack;
+  /** Device-flow logins of b0..b49, made once, on first use. */
+  tokens: () => Promise<Map<string, OAuthToken>>;
+}
+
+type Section = (context: Context) => Promise<Row[]>;
 
 const SECTIONS: Record<string, Section> = {
   stores: () => storeLatency(),
-  failover: ({ stack, tokens }) => failoverOverhead(stack, tokens),
-  concurrency: ({ stack, tokens }) => concurrency(stack, tokens),
+  failover: async ({ stack, tokens }) => failoverOverhead(stack, await tokens()),
+  concurrency: async ({ stack, tokens }) => concurrency(stack, await tokens()),
   'cross-process': ({ stack }) => crossProcess(stack),
+  renewal: () => renewalScale(),
+  startup: () => startup(),
 };
 
 async function main(): Promise<void> {
@@ -41,7 +51,9 @@ async function main(): Promise<void> {
   const stack = await startStack();
   const rows: Row[] = [];
   try {
-    const tokens = await loginBuckets(stack, Math.max(...BUCKET_COUNTS));
+    let logins: Promise<Map<string, OAuthToken>> | undefined;
+    const tokens = (): Promise<Map<string, OAuthToken>> =>
+      (logins ??= loginBuckets(stack, Math.max(...BUCKET_COUNTS)));
     for (const [name, section] of Object.entries(SECTIONS)) {
       if (only && !only.includes(name)) continue;
       const started = Date.now();
