@@ -142,8 +142,9 @@ class CallCommand implements Command {
       interactive: spec.interactive,
       ...(spec.failedBucket === undefined ? {} : { failedBucket: spec.failedBucket }),
     };
-    const calls = [start(r.handler, context)];
-    if (this.concurrent) calls.push(start(r.handler, context));
+    // Started together, on the same failed bucket (a synchronous throw fails the run).
+    const calls = [r.handler.tryFailover(context)];
+    if (this.concurrent) calls.push(r.handler.tryFailover(context));
     const settled = await settle(calls, r.clock);
     r.creds.onStart = undefined;
     const outcome = predictCall(m, spec);
@@ -198,15 +199,6 @@ class CallCommand implements Command {
 
   toString(): string {
     return `call(${this.failure}, retryIn=${this.retryInMs}, interactive=${this.interactive}, failed=${this.failedIndex}, abort=${this.abortAt}, concurrent=${this.concurrent})`;
-  }
-}
-
-/** Starts a call; a synchronous throw counts as a rejection here (see the it.fails case below). */
-function start(handler: BucketFailoverHandlerImpl, context: FailoverContext): Promise<boolean> {
-  try {
-    return handler.tryFailover(context);
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
@@ -412,4 +404,37 @@ describe('BucketFailoverHandlerImpl against the reference model', () => {
       { numRuns: RUNS },
     );
   }, 600_000);
+});
+
+// The smallest cases of what the model run checks at random. `it.fails` marks a bug still in the
+// handler: it passes while the bug is there; once it is fixed the case fails and `.fails` must go.
+describe('BucketFailoverHandlerImpl: pinned cases', () => {
+  const noToken: BucketWorld = { store: 'ok', held: null, grantAlive: true, login: 'succeed' };
+
+  // §5: an aborted call "rejects with an AbortError" (a synchronous throw escapes .catch()).
+  it('rejects, rather than throws, when the signal is already aborted', async () => {
+    const { real } = build({ buckets: [{ world: noToken, mark: undefined }], session: undefined });
+    let outcome: Promise<boolean> | undefined;
+    expect(() => {
+      outcome = real.handler.tryFailover({ signal: AbortSignal.abort(), triggeringStatus: 500 });
+    }).not.toThrow();
+    await expect(outcome).rejects.toSatisfy(isAbortError);
+  });
+
+  // Two requests fail on the same bucket and share one failover; the first is cancelled as the
+  // shared login prompt starts. The second was not cancelled, yet it rejects with an AbortError,
+  // because the shared run uses the first caller's signal.
+  it.fails('does not hand one caller’s abort to another caller sharing the failover', async () => {
+    const { real } = build({ buckets: [{ world: noToken, mark: undefined }], session: undefined });
+    const first = new AbortController();
+    real.creds.onStart = (work) => {
+      if (work === 'login') first.abort();
+    };
+    const context = { triggeringStatus: 401, trigger: 'auth' as const, interactive: true };
+    const one = real.handler.tryFailover({ ...context, signal: first.signal });
+    const two = real.handler.tryFailover({ ...context, signal: new AbortController().signal });
+    const [cancelled, other] = await settle([one, two], real.clock);
+    expect(cancelled?.status === 'rejected' && isAbortError(cancelled.reason)).toBe(true);
+    expect(other).toEqual({ status: 'fulfilled', value: true });
+  });
 });
