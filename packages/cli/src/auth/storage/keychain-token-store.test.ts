@@ -1,5 +1,6 @@
 // Against the real Secret Service (scripts/with-keyring.sh gives each run a private, unlocked
 // gnome-keyring). Skipped with a note when BATON_KEYCHAIN_TESTS is not 1.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
@@ -8,6 +9,20 @@ import { KEYCHAIN_SKIP_NOTE, KEYCHAIN_TESTS_ENABLED } from '../../../test/keyrin
 import { CHUNK_HEADER_PREFIX, WINDOWS_MAX_SECRET_BYTES } from './chunking.js';
 import { createKeychain } from './keychain.js';
 import { KEYCHAIN_SERVICE, KeychainTokenStore } from './keychain-token-store.js';
+
+const hasSecretTool = spawnSync('secret-tool', ['--version']).error === undefined;
+if (KEYCHAIN_TESTS_ENABLED && !hasSecretTool) {
+  console.log(
+    'undecodable/duplicate keychain item test skipped: secret-tool (libsecret-tools) is not installed',
+  );
+}
+
+/** Writes an item the way another program would (secret-tool reads the secret from stdin). */
+function secretTool(args: string[], input: Buffer): void {
+  const result = spawnSync('secret-tool', args, { input, timeout: 10_000 });
+  if (result.status !== 0)
+    throw new Error(`secret-tool ${args[0]} failed: ${String(result.stderr)}`);
+}
 
 const title = KEYCHAIN_TESTS_ENABLED
   ? 'KeychainTokenStore (real Secret Service)'
@@ -28,7 +43,9 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(title, () => {
 
   afterAll(async () => {
     for (const c of await keychain.findCredentials(service)) {
-      await keychain.deletePassword(service, c.account);
+      await keychain
+        .deletePassword(service, c.account)
+        .catch(() => keychain.removeAll?.(service, c.account));
     }
   });
 
@@ -142,4 +159,43 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(title, () => {
     expect(await keychain.getPassword(service, 'corr:bad')).toContain('sk-secret-value-123');
     expect(await store.listBuckets('corr')).toEqual(['bad', 'good', 'wrongshape']);
   });
+
+  it.skipIf(!hasSecretTool)(
+    'an undecodable secret and duplicate items are CORRUPT for that bucket, listed once, and replaced by a save',
+    async () => {
+      await store.save('odd', 'good', token(40));
+      // Another program writes a secret that is not UTF-8, and a second item for one account.
+      secretTool(
+        ['store', '--label', 'x', 'service', service, 'username', 'odd:binary'],
+        Buffer.from([0xff, 0xfe, 0x00]),
+      );
+      await store.save('odd', 'dup', token(41));
+      secretTool(
+        ['store', '--label', 'x', 'service', service, 'username', 'odd:dup', 'other', 'app'],
+        Buffer.from(JSON.stringify(token(42))),
+      );
+      for (const [bucket, why] of [
+        ['binary', 'not UTF-8 text'],
+        ['dup', '2 items exist for this account'],
+      ] as const) {
+        const error = (await store.get('odd', bucket).catch((e: unknown) => e)) as TokenStoreError;
+        expect(error).toMatchObject({
+          name: 'TokenStoreError',
+          code: 'CORRUPT',
+          bucket,
+          reauthEligible: true,
+        });
+        expect(error.message).toContain(why);
+      }
+      expect(await store.get('odd', 'good')).toEqual(token(40));
+      expect(await store.listBuckets('odd')).toEqual(['binary', 'dup', 'good']);
+      await store.save('odd', 'binary', token(43));
+      await store.save('odd', 'dup', token(44));
+      expect(await store.get('odd', 'binary')).toEqual(token(43));
+      expect(await store.get('odd', 'dup')).toEqual(token(44));
+      expect(
+        (await keychain.findCredentials(service)).filter((c) => c.account === 'odd:dup'),
+      ).toHaveLength(1);
+    },
+  );
 });

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   TokenStoreError,
+  isTokenStoreError,
   parseOAuthToken,
   parseTokenKey,
   tokenKey,
@@ -110,7 +111,7 @@ export class KeychainTokenStore implements TokenStore {
     try {
       const previous = await this.previousHeader(key);
       if (json.length <= this.maxChars) {
-        await this.keychain.setPassword(this.service, key, json);
+        await this.replace(key, json);
       } else {
         await this.saveChunked(key, json);
       }
@@ -125,7 +126,13 @@ export class KeychainTokenStore implements TokenStore {
     try {
       const previous = await this.previousHeader(key);
       if (previous) await this.deleteParts(key, previous);
-      return await this.keychain.deletePassword(this.service, key);
+      try {
+        return await this.keychain.deletePassword(this.service, key);
+      } catch (error) {
+        if (!isTokenStoreError(error, 'CORRUPT') || !this.keychain.removeAll) throw error;
+        await this.keychain.removeAll(this.service, key); // duplicate items: remove them all
+        return true;
+      }
     } catch (error) {
       return withNames(error, provider, bucket);
     }
@@ -152,7 +159,9 @@ export class KeychainTokenStore implements TokenStore {
   /** Every `provider:bucket` main entry of the service; chunk parts and foreign accounts are skipped. */
   private async keys(): Promise<Array<{ provider: string; bucket: string }>> {
     const credentials = await this.keychain.findCredentials(this.service);
-    return credentials.flatMap((c) => parseTokenKey(c.account) ?? []);
+    // Duplicate items for one account would list a bucket twice.
+    const accounts = [...new Set(credentials.map((c) => c.account))];
+    return accounts.flatMap((account) => parseTokenKey(account) ?? []);
   }
 
   private async saveChunked(key: string, json: string): Promise<void> {
@@ -177,11 +186,32 @@ export class KeychainTokenStore implements TokenStore {
         part,
       );
     }
-    await this.keychain.setPassword(this.service, key, headerText);
+    await this.replace(key, headerText);
+  }
+
+  /**
+   * Writes the main entry. Duplicate items for it (another program wrote a second one) block the
+   * write: they are removed first, so a save or login can always replace a corrupt entry.
+   */
+  private async replace(key: string, value: string): Promise<void> {
+    try {
+      await this.keychain.setPassword(this.service, key, value);
+    } catch (error) {
+      if (!isTokenStoreError(error, 'CORRUPT') || !this.keychain.removeAll) throw error;
+      await this.keychain.removeAll(this.service, key);
+      await this.keychain.setPassword(this.service, key, value);
+    }
   }
 
   private async previousHeader(key: string): Promise<ChunkHeader | undefined> {
-    const raw = await this.keychain.getPassword(this.service, key);
+    let raw: string | null;
+    try {
+      raw = await this.keychain.getPassword(this.service, key);
+    } catch (error) {
+      // An undecodable secret or duplicate items: nothing of ours to clean up; the write replaces it.
+      if (isTokenStoreError(error, 'CORRUPT')) return undefined;
+      throw error;
+    }
     try {
       return raw === null ? undefined : parseChunkHeader(raw);
     } catch {

@@ -26,10 +26,7 @@ describe('classifyKeychainMessage', () => {
       'TIMEOUT',
     ],
     ['Operation not permitted', 'DENIED'],
-    [
-      'Entry is matched by 2 credentials: [SsCredential { ... }, SsCredential { ... }]',
-      'CORRUPT',
-    ],
+    ['Entry is matched by 2 credentials: [SsCredential { ... }, SsCredential { ... }]', 'CORRUPT'],
     ['Password data is not valid UTF-8', 'CORRUPT'],
   ] as const)('%s → %s', (message, code) => {
     expect(classifyKeychainMessage(message)).toBe(code);

@@ -2,6 +2,7 @@
 // account) over @napi-rs/keyring in a helper process, pinned to the Secret Service on Linux, with
 // every call under a time limit and every failure mapped to a TokenStoreError code.
 import { TokenStoreError, systemClock, type Clock, type TokenStoreErrorCode } from '@baton/core';
+import { execFile } from 'node:child_process';
 import { HostCallError, KeychainHost, type HostRequest, type HostValue } from './keychain-host.js';
 
 /** Every keychain call gives up after this long (a desktop keychain can block on a prompt). */
@@ -17,6 +18,11 @@ export interface Keychain {
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
   findCredentials(service: string): Promise<KeychainCredential[]>;
+  /**
+   * Deletes every item for the account, duplicates included (another program may have written a
+   * second one, which blocks the binding's own set and delete). Linux only, through secret-tool.
+   */
+  removeAll?(service: string, account: string): Promise<void>;
 }
 
 export interface KeychainOptions {
@@ -27,7 +33,6 @@ export interface KeychainOptions {
   /** The keyring binding to load (default: @napi-rs/keyring as installed). */
   modulePath?: string;
 }
-
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, TokenStoreErrorCode]> = [
   // Two items for one account (written by another program), or a secret that is not UTF-8 text:
@@ -51,6 +56,15 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, TokenStoreErrorCode]> = [
 export function classifyKeychainMessage(message: string): TokenStoreErrorCode {
   for (const [pattern, code] of PATTERNS) if (pattern.test(message)) return code;
   return 'UNAVAILABLE';
+}
+
+/** Says what a CORRUPT message means instead of quoting the binding's internals. */
+function plainly(code: TokenStoreErrorCode, message: string): string {
+  if (code !== 'CORRUPT') return message;
+  const duplicates = /matched by (\d+) credentials/i.exec(message);
+  if (duplicates)
+    return `${duplicates[1]} items exist for this account (another program wrote one)`;
+  return 'the stored secret is not UTF-8 text';
 }
 
 /**
@@ -89,14 +103,11 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
           { backend: 'keychain', cause: error },
         );
       }
-      throw new TokenStoreError(
-        classifyKeychainMessage(message),
-        `OS keychain ${what} failed: ${message}`,
-        {
-          backend: 'keychain',
-          cause: error,
-        },
-      );
+      const code = classifyKeychainMessage(message);
+      throw new TokenStoreError(code, `OS keychain ${what} failed: ${plainly(code, message)}`, {
+        backend: 'keychain',
+        cause: error,
+      });
     });
     try {
       return await Promise.race([work, timeout]);
@@ -114,9 +125,53 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
     },
     deletePassword: async (service, account) =>
       (await call('delete', { op: 'delete', service, account })) === true,
+    removeAll: (service, account) => secretToolClear(service, account, options.env, timeoutMs),
     findCredentials: async (service) => {
       const found = (await call('search', { op: 'list', service })) as KeychainCredential[] | null;
       return found ?? [];
     },
   };
+}
+
+/** `secret-tool clear` removes every item whose attributes match, however many there are. */
+function secretToolClear(
+  service: string,
+  account: string,
+  env: NodeJS.ProcessEnv | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.platform !== 'linux') {
+      reject(
+        new TokenStoreError(
+          'CORRUPT',
+          'duplicate keychain items can only be removed by hand here',
+          { backend: 'keychain' },
+        ),
+      );
+      return;
+    }
+    execFile(
+      'secret-tool',
+      ['clear', 'service', service, 'username', account],
+      { env: env ?? process.env, timeout: timeoutMs },
+      (error) => {
+        if (!error) return resolve();
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(
+          new TokenStoreError(
+            'CORRUPT',
+            missing
+              ? 'duplicate keychain items need secret-tool (libsecret-tools) to be removed'
+              : `removing duplicate keychain items failed: ${error.message}`,
+            {
+              backend: 'keychain',
+              cause: error,
+              remediation: `Remove the duplicate items by hand: \`secret-tool clear service ${service} username ${account}\` (package libsecret-tools), then retry.`,
+            },
+          ),
+        );
+      },
+    );
+  });
 }
