@@ -134,6 +134,8 @@ export interface MigrateStoreOptions {
   env?: Env;
   clock?: Clock;
   keychain?: Keychain;
+  /** Keychain service (default `baton`; tests use their own). */
+  keychainService?: string;
 }
 
 export interface StoreMigration extends MigrationResult {
@@ -151,6 +153,7 @@ export async function migrateStore(options: MigrateStoreOptions): Promise<StoreM
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const keychainStore = new KeychainTokenStore({
+    ...(options.keychainService ? { service: options.keychainService } : {}),
     keychain:
       options.keychain ??
       createKeychain({ clock, ...(env === process.env ? {} : { env: { ...env } }) }),
