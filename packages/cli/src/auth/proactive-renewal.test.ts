@@ -34,6 +34,10 @@ async function afterOneFailure() {
 }
 
 describe('renewal timing arithmetic', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR02
+   */
   test.prop([fc.integer({ min: 1, max: 90 * 24 * HOUR_S * 1000 }), unit])(
     'fires between 0.75 and 0.8 of the remaining lifetime',
     (remainingMs, random) => {
@@ -43,6 +47,10 @@ describe('renewal timing arithmetic', () => {
     },
   );
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR06
+   */
   test.prop([fc.integer({ min: 1, max: 2 }), unit])(
     'retries after 60 s then 120 s, plus under 5 s of jitter',
     (failures, random) => {
@@ -60,6 +68,10 @@ describe('renewal timing arithmetic', () => {
 });
 
 describe('scheduling', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR01, REQ-1598-PR02
+   */
   test.prop([fc.integer({ min: RENEWAL_MIN_REMAINING_SECONDS + 1, max: 60 * 24 * HOUR_S }), unit])(
     'arms a token within [0.75, 0.8] of its remaining lifetime',
     async (lifetime, random) => {
@@ -75,6 +87,10 @@ describe('scheduling', () => {
     },
   );
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR02, REQ-1598-PR05
+   */
   it('renews at the fire time and chains from the new expiry', async () => {
     const h = renewalHarness();
     h.setRandom(0);
@@ -111,6 +127,10 @@ describe('scheduling', () => {
     expect(h.timers.pending).toBe(1);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR04
+   */
   it('is idempotent for the same expiry and replaces the timer for a new one', async () => {
     const h = renewalHarness();
     const token = await h.login('work', HOUR_S);
@@ -134,6 +154,10 @@ describe('scheduling', () => {
     expect((await h.stored('work'))?.access_token).toBe('access-token-renewed-1');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR01, REQ-1598-CL08
+   */
   it('does not arm tokens with 5 minutes or less left, without a refresh token, or API keys', async () => {
     const h = renewalHarness();
     h.scheduler.schedule(PROVIDER, 'a', makeToken(h.clock, RENEWAL_MIN_REMAINING_SECONDS, 'a'));
@@ -220,6 +244,10 @@ describe('when the refresh reports in through notifyRefreshed while the run is i
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P11
+ * @requirement REQ-1598-PR05
+ */
 describe('when another process already refreshed', () => {
   it('keeps its token, reports skipped and reschedules from it', async () => {
     const h = renewalHarness({ random: () => 0 });
@@ -240,6 +268,10 @@ describe('when another process already refreshed', () => {
 });
 
 describe('failures', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR06
+   */
   it('retries after 60 s then 120 s, stops after 3, and notifyRefreshed re-arms', async () => {
     const h = renewalHarness();
     h.setRandom(0.5);
@@ -317,6 +349,10 @@ describe('failures', () => {
     expect(h.scheduler.state(PROVIDER, 'work')).toMatchObject({ status: 'armed', failures: 1 });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR07
+   */
   it('a revoked grant (invalid_grant) stops at once', async () => {
     const h = renewalHarness({ random: () => 0 });
     const token = await h.login('work', HOUR_S);
@@ -337,6 +373,10 @@ describe('failures', () => {
     expect(h.scheduler.state(PROVIDER, 'work').status).toBe('armed');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR07
+   */
   it('treats any invalid_grant error as revoked unless told otherwise', async () => {
     const grantError = Object.assign(new Error('the grant is gone'), { error: 'invalid_grant' });
     const h = renewalHarness({ renew: () => Promise.reject(grantError), random: () => 0 });
@@ -357,6 +397,10 @@ describe('failures', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-SE01
+   */
   it('no event carries a token, and a throwing listener does not stop renewals', async () => {
     const h = renewalHarness({
       random: () => 0,
@@ -379,6 +423,10 @@ describe('failures', () => {
 });
 
 describe('cancel, retainOnly and dispose', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR08
+   */
   it('cancel (logout) clears the timer and the failure count', async () => {
     const { h } = await afterOneFailure();
     h.scheduler.cancel(PROVIDER, 'work');
@@ -389,6 +437,10 @@ describe('cancel, retainOnly and dispose', () => {
     expect((await h.stored('work'))?.access_token).toBe('access-token-work');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR06, REQ-1598-PR08
+   */
   it('retainOnly clears unlisted buckets of that provider and keeps their failure counts', async () => {
     const h = renewalHarness({ random: () => 0 });
     for (const bucket of ['a', 'b', 'c']) {
@@ -415,6 +467,10 @@ describe('cancel, retainOnly and dispose', () => {
     expect(h.scheduler.state(PROVIDER, 'a')).toMatchObject({ status: 'stopped', failures: 3 });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR08
+   */
   it('dispose cancels every timer, aborts a renewal in flight and ignores later calls', async () => {
     const h = renewalHarness({ random: () => 0 });
     h.slow.waitMs = 5_000; // the renewal waits, e.g. for another process's lock
@@ -448,6 +504,11 @@ describe('cancel, retainOnly and dispose', () => {
 });
 
 // Children run side by side: most of their time is node and tsx starting up.
+/**
+ * @plan PLAN-20260223-ISSUE1598.P11
+ * @plan PLAN-20260223-ISSUE1598.P17
+ * @requirement REQ-1598-PR03, REQ-1598-CLI05
+ */
 describe.concurrent('armed timers never keep a process alive', () => {
   const GRACE_MS = 2_000;
 

@@ -19,6 +19,10 @@ const waitFor = async (condition: () => boolean, what: string, ms = 10_000): Pro
 };
 
 describe('concurrency', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL05
+   */
   it('100 concurrent requests get 429 on a → one classification, one switch, all 100 served by b, no token-endpoint call', async () => {
     world = await startWorld({ quotas: { [accountOf('a')]: OUT_OF_QUOTA } });
     const w = world;
@@ -46,6 +50,10 @@ describe('concurrency', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P16
+ * @requirement REQ-1598-SM04
+ */
 describe('abort', () => {
   it('aborting during the pass-3 login changes nothing, and the login never lands in any bucket', async () => {
     world = await startWorld({ quotas: { [accountOf('a')]: OUT_OF_QUOTA }, loginMode: 'hang' });
@@ -91,6 +99,10 @@ describe('abort', () => {
 });
 
 describe('secrets', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-SE01, REQ-1598-SE02
+   */
   it('a full failover run (quota, refresh, revoked grant, login, exhausted error) never shows a token', async () => {
     world = await startWorld({
       quotas: { [accountOf('a')]: OUT_OF_QUOTA, [accountOf('c')]: OUT_OF_QUOTA },

@@ -20,6 +20,10 @@ async function setup(buckets: string[], quotas: Record<string, typeof OUT_OF_QUO
 }
 
 describe('failover end to end', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL05
+   */
   it('429 on a → b serves; a is cooling in the ledger until the reset the 429 stated', async () => {
     const w = await setup(['a', 'b'], { a: OUT_OF_QUOTA });
     const client = w.client(['a', 'b']);
@@ -38,6 +42,10 @@ describe('failover end to end', () => {
     expect(w.server.counters.total).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL04
+   */
   it('429 on a, b expired → b is refreshed (one refresh grant) and serves', async () => {
     const w = await setup(['a', 'b'], { a: OUT_OF_QUOTA });
     const old = await w.store.get(PROVIDER, 'b');
@@ -52,6 +60,11 @@ describe('failover end to end', () => {
     expect(w.switches.map((s) => [s.from, s.to, s.via])).toEqual([['a', 'b', 'refreshed']]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-ER01, REQ-1598-ER07, REQ-1598-SM01
+   */
   it('every bucket out of quota → AllBucketsExhaustedError with every reason and the earliest retry time', async () => {
     const w = await setup(['a', 'b', 'c'], { a: OUT_OF_QUOTA, b: OUT_OF_QUOTA, c: OUT_OF_QUOTA });
     const client = w.client(['a', 'b', 'c']);
@@ -73,6 +86,11 @@ describe('failover end to end', () => {
     }
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR05, REQ-1598-FR07
+   */
   it('b has no token and the session is interactive → one login (approved) → b serves', async () => {
     const w = await setup(['a'], { a: OUT_OF_QUOTA });
     const client = w.client(['a', 'b'], { interactive: true });
@@ -83,6 +101,11 @@ describe('failover end to end', () => {
     expect(w.switches.map((s) => [s.to, s.via])).toEqual([['b', 'login']]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-FR01, REQ-1598-CLI02
+   */
   it('non-interactive: no prompt; the error names the `baton auth login` to run', async () => {
     const w = await setup(['a'], { a: OUT_OF_QUOTA });
     const client = w.client(['a', 'b']);
@@ -93,6 +116,10 @@ describe('failover end to end', () => {
     expect(error.message).toContain('run `baton auth login local --bucket b`');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FL08
+   */
   it('single bucket: expired → refreshed in place → serves; then 429 → exhausted error', async () => {
     const w = await setup(['solo']);
     await w.expire('solo');
@@ -106,6 +133,11 @@ describe('failover end to end', () => {
     expect(error.message).toMatch(/^The only bucket for local is unavailable:/);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-RO14, REQ-1598-FL07
+   */
   it('a bucket that recovered serves again and its cooldown is gone', async () => {
     const w = await setup(['a', 'b'], { a: OUT_OF_QUOTA, b: OUT_OF_QUOTA });
     const client = w.client(['a', 'b']);
@@ -123,6 +155,10 @@ describe('failover end to end', () => {
     expect(await w.ledger.get(PROVIDER, 'b')).toBeDefined();
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FL07
+   */
   it('a new turn starts from the first bucket the ledger does not mark, without re-probing a', async () => {
     const w = await setup(['a', 'b', 'c'], { a: OUT_OF_QUOTA });
     const client = w.client(['a', 'b', 'c']);
@@ -134,6 +170,10 @@ describe('failover end to end', () => {
     expect(w.served('b')).toBe(2);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO04
+   */
   it('a stale 401 is force-refreshed once with the token that failed, then serves on the same bucket', async () => {
     const w = await setup(['a', 'b']);
     const before = await w.store.get(PROVIDER, 'a');

@@ -25,6 +25,10 @@ async function setup(loggedIn: string[]): Promise<World> {
 const refreshes = (w: World): number => w.server.counters.byGrantType.refresh_token ?? 0;
 
 describe('pass 1: the triggering bucket', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL01
+   */
   it('429 with a stated reset → quota-exhausted until that reset, recorded in the ledger', async () => {
     const w = await setup(['a', 'b']);
     const h = w.client(['a', 'b']).handler;
@@ -44,6 +48,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(h.getCurrentBucket()).toBe('b');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL01
+   */
   it('402 without a reset → a 60 s guess; credit/billing wording → a 1 h guess', async () => {
     const w = await setup(['a', 'b', 'c']);
     const h = w.client(['a', 'b', 'c']).handler;
@@ -59,6 +67,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(h.getCurrentBucket()).toBe('c');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL02, REQ-1598-FL03
+   */
   it('a refusal by policy → refused, no refresh, remembered so later calls skip it without a request', async () => {
     const w = await setup(['a', 'b']);
     const h = w.client(['a', 'b']).handler;
@@ -78,6 +90,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(w.logins).toEqual([]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL05
+   */
   it('expired token → refreshed in place: true at once, no switch', async () => {
     const w = await setup(['a', 'b']);
     await w.expire('a');
@@ -88,6 +104,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(h.getLastFailoverReasons()).toEqual({});
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL05
+   */
   it('expired token whose refresh is refused → expired-refresh-failed, "needs login" in the ledger', async () => {
     const w = await setup(['a', 'b']);
     await w.expire('a');
@@ -104,6 +124,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(status.buckets.find((b) => b.bucket === 'a')?.needsLogin).toBe(true);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL06
+   */
   it('valid token and 401/403 → expired-refresh-failed (revoked by the server: reauth-eligible)', async () => {
     const w = await setup(['a']);
     const h = w.client(['a', 'b']).handler;
@@ -111,6 +135,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(h.getLastFailoverReasons()).toEqual({ a: 'expired-refresh-failed', b: 'no-token' });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL07
+   */
   it('valid token and a 5xx or network failure → skipped (not about the credentials), with the stated retry time', async () => {
     const w = await setup(['a', 'b']);
     const h = w.client(['a', 'b']).handler;
@@ -121,6 +149,10 @@ describe('pass 1: the triggering bucket', () => {
     expect(h.getCurrentBucket()).toBe('b');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL04
+   */
   it('no stored token → no-token', async () => {
     const w = await setup(['b']);
     const h = w.client(['a', 'b']).handler;
@@ -130,6 +162,10 @@ describe('pass 1: the triggering bucket', () => {
 });
 
 describe('pass 2: the next usable bucket', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL02, REQ-1598-FL03, REQ-1598-FL04
+   */
   it('in profile order: tried → its reason, cooling → quota-exhausted with no request spent, missing → no-token, expired → refreshed and used', async () => {
     const w = await setup(['a', 'b', 'd']);
     await w.expire('d');
@@ -150,6 +186,10 @@ describe('pass 2: the next usable bucket', () => {
     expect(w.emulator.counters.requests).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL08
+   */
   it('an API-key bucket is usable as it is (never refreshed)', async () => {
     const w = await setup(['a']);
     await w.manager.saveApiKey(PROVIDER, 'key', 'sk-test-0123456789abcdef');
@@ -161,6 +201,10 @@ describe('pass 2: the next usable bucket', () => {
     expect(refreshes(w)).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL08
+   */
   it('a rejected API key → expired-refresh-failed "the API key was rejected", never a login', async () => {
     const w = await setup([]);
     await w.manager.saveApiKey(PROVIDER, 'key', 'sk-revoked-000000000000');
@@ -175,6 +219,11 @@ describe('pass 2: the next usable bucket', () => {
     expect(w.logins).toEqual([]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL03, REQ-1598-ST09
+   */
   it('a corrupt entry reads as no-token for that bucket only, and a login may replace it', async () => {
     const w = await setup(['a', 'b']);
     await writeFile(path.join(w.dir, 'tokens', tokenFileName(PROVIDER, 'b')), 'not a token file', {
@@ -189,6 +238,11 @@ describe('pass 2: the next usable bucket', () => {
     expect((await w.store.get(PROVIDER, 'b'))?.access_token).toBeTruthy();
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-CL03, REQ-1598-FR03
+   */
   it('a store outage (key mismatch) is not "no token": no login is started, the fix is in the error', async () => {
     const w = await setup(['a']);
     const other = new EncryptedFileTokenStore({
@@ -212,6 +266,10 @@ describe('pass 2: the next usable bucket', () => {
 });
 
 describe('pass 3: one foreground login', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR01, REQ-1598-FR02, REQ-1598-FR06
+   */
   it('only when interactive; first eligible bucket in profile order; at most one login per call', async () => {
     const w = await setup(['a']);
     w.loginMode = 'hang';
@@ -238,6 +296,10 @@ describe('pass 3: one foreground login', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR04
+   */
   it('re-checks the store before prompting: a bucket logged in meanwhile is used without a prompt', async () => {
     const w = await setup(['a', 'b']);
     const before = await w.store.get(PROVIDER, 'b');
@@ -246,6 +308,10 @@ describe('pass 3: one foreground login', () => {
     expect(w.logins).toEqual([]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR02, REQ-1598-FL08
+   */
   it('the triggering bucket itself when it is the only eligible one (401 on a valid token is re-logged in)', async () => {
     const w = await setup(['a']);
     const old = await w.store.get(PROVIDER, 'a');
@@ -259,6 +325,10 @@ describe('pass 3: one foreground login', () => {
 });
 
 describe('invariants and the session', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-SM03
+   */
   it('getLastFailoverReasons and details return copies', async () => {
     const w = await setup(['a']);
     const h = w.client(['a', 'b']).handler;
@@ -271,6 +341,12 @@ describe('invariants and the session', () => {
     expect(h.getLastFailoverDetails().a?.reason).toBe('quota-exhausted');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-SM05, REQ-1598-FL01, REQ-1598-FL07
+   */
   it("the session bucket is the manager's, per provider and profile; reset() goes to the first unmarked bucket", async () => {
     const w = await setup(['a', 'b', 'c']);
     const work = w.client(['a', 'b', 'c'], { profile: 'work' });
@@ -286,6 +362,10 @@ describe('invariants and the session', () => {
     expect(home.currentBucket()).toBe('b');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR06
+   */
   it('concurrent calls for the same failed bucket share one outcome', async () => {
     const w = await setup(['a', 'b']);
     const h = w.client(['a', 'b']).handler;

@@ -12,6 +12,11 @@ afterEach(async () => {
 });
 
 describe('OAuthManager', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @requirement REQ-1598-FR07
+   */
   it('getOAuthToken returns a valid token as stored and refreshes one near expiry, persisting to that bucket only', async () => {
     world = await startWorld();
     const w = world;
@@ -40,6 +45,10 @@ describe('OAuthManager', () => {
     expect(w.server.counters.total).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK03, REQ-1598-RO04
+   */
   it('forceRefresh skips the refresh when the stored token already differs from the one that failed', async () => {
     world = await startWorld();
     const w = world;
@@ -57,6 +66,11 @@ describe('OAuthManager', () => {
     );
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR06, REQ-1598-FR07
+   */
   it('two concurrent logins of one bucket show one prompt and both get its token', async () => {
     world = await startWorld();
     const w = world;
@@ -69,6 +83,10 @@ describe('OAuthManager', () => {
     expect((await w.store.get(PROVIDER, 'a'))?.access_token).toBe(one.access_token);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR05
+   */
   it('a login that exceeds its time limit is cut off and stores nothing', async () => {
     world = await startWorld({ loginMode: 'hang' });
     const w = world;
@@ -80,6 +98,10 @@ describe('OAuthManager', () => {
     expect(await w.store.listBuckets(PROVIDER)).toEqual([]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL08
+   */
   it('API keys are stored like tokens, never refreshed, and replace an OAuth token', async () => {
     world = await startWorld();
     const w = world;
@@ -100,6 +122,10 @@ describe('OAuthManager', () => {
     await expect(w.manager.saveApiKey(PROVIDER, 'b', '   ')).rejects.toThrow(/empty/);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @requirement REQ-1598-CLI06
+   */
   it('logout revokes at the server, removes locally, clears the session bucket and cooldowns', async () => {
     world = await startWorld();
     const w = world;
@@ -132,6 +158,10 @@ describe('OAuthManager', () => {
     await w.server.restart();
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-CLI01
+   */
   it('status reports what is known per bucket, including buckets of the profile with nothing stored', async () => {
     world = await startWorld();
     const w = world;

@@ -29,6 +29,10 @@ async function waitForEvent(
 }
 
 describe('proactive renewal through the manager', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR01, REQ-1598-PR02, REQ-1598-PR05
+   */
   it('a login arms renewal at ~80% of the lifetime; it fires, refreshes for real and re-arms from the new token', async () => {
     const clock = new FakeClock(Date.now());
     const events: RenewalEvent[] = [];
@@ -55,6 +59,10 @@ describe('proactive renewal through the manager', () => {
     expect(w.manager.renewal?.state(PROVIDER, 'a').status).toBe('armed');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR07, REQ-1598-ST13
+   */
   it('a dead grant (invalid_grant) stops renewal at once and marks the bucket "needs login"', async () => {
     const clock = new FakeClock(Date.now());
     const events: RenewalEvent[] = [];

@@ -126,6 +126,10 @@ const isActive = async (token: OAuthToken | string): Promise<boolean> =>
   true;
 
 describe('OAuthManager across processes', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK01, REQ-1598-LK03
+   */
   it('eight processes asking at once for a near-expiry token cause one refresh grant and all hold the same valid token', async () => {
     const before = await loginNearExpiry('shared');
     const started = Date.now();
@@ -156,6 +160,10 @@ describe('OAuthManager across processes', () => {
     expect(await isActive(stored)).toBe(true);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK01, REQ-1598-LK03
+   */
   it('a holder SIGKILLed mid-refresh frees the lock: a waiter refreshes within 2 s, and the request the dead holder left at the server later revokes the grant, which the next refresh reports as needs-login', async () => {
     const before = await loginNearExpiry('killed');
     const [holder, ...waiters] = [children[7]!, children[6]!, children[5]!];
@@ -244,6 +252,10 @@ describe('OAuthManager across processes', () => {
 });
 
 describe('OAuthManager in one process', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK04
+   */
   it('fifty concurrent getOAuthToken calls on a near-expiry bucket share one in-flight refresh', async () => {
     const before = await loginNearExpiry('single');
     const { manager, lines } = testManager({ store, ledger, locksDir: paths.locksDir, config });
