@@ -6,31 +6,37 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, isAbortError, type FailoverContext } from '@baton/core';
 import { BucketFailoverHandlerImpl } from './BucketFailoverHandlerImpl.js';
 import {
-  LOGIN_TIMEOUT_MS,
-  MemoryLedger,
-  ModelCredentials,
   modelCurrent,
   modelMarks,
   modelReset,
   modelResetSession,
   modelStoreFresh,
   modelSucceeded,
-  OUTAGE_CODES,
   predictCall,
+  type ModelState,
+} from '../../test/failover-model.js';
+import {
+  bucketWorld,
+  FAILURES,
+  initialMark,
+  LOGIN_TIMEOUT_MS,
+  MemoryLedger,
+  ModelCredentials,
+  NAMES,
   PROFILE,
   PROVIDER,
+  START,
+  storeState,
   usable,
   type AbortPoint,
   type BucketWorld,
   type CallSpec,
-  type ModelState,
-  type StoreState,
+  type Failure,
+  type InitialMark,
   type World,
-} from '../../test/failover-model.js';
+} from '../../test/failover-world.js';
 
 const RUNS = Number(process.env.BATON_MODEL_RUNS ?? 1_000);
-const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'omega'];
-const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 interface Real {
   handler: BucketFailoverHandlerImpl;
@@ -41,68 +47,6 @@ interface Real {
   switches: Array<{ to: string; usable: boolean }>;
 }
 type Command = fc.AsyncCommand<ModelState, Real>;
-
-// ---------------------------------------------------------------------------------------------
-// The world and the failures
-
-const storeState: fc.Arbitrary<StoreState> = fc.oneof(
-  { weight: 8, arbitrary: fc.constant<StoreState>('ok') },
-  { weight: 1, arbitrary: fc.constantFrom<StoreState>('CORRUPT', ...OUTAGE_CODES) },
-);
-
-const bucketWorld: fc.Arbitrary<BucketWorld> = fc.record({
-  store: storeState,
-  held: fc.oneof(
-    fc.constant(null),
-    fc.constant({ kind: 'api-key' as const }),
-    // Expired, near expiry (still usable) or valid for up to two hours.
-    fc
-      .oneof(
-        fc.integer({ min: -600, max: 0 }),
-        fc.integer({ min: 1, max: 30 }),
-        fc.integer({ min: 31, max: 7_200 }),
-      )
-      .map((s) => ({
-        kind: 'oauth' as const,
-        version: 1,
-        expiry: START / 1000 + s,
-      })),
-  ),
-  grantAlive: fc.boolean(),
-  login: fc.constantFrom('succeed' as const, 'fail' as const, 'hang' as const),
-});
-
-interface InitialMark {
-  reason: 'quota-exhausted' | 'refused' | 'expired-refresh-failed';
-  inMs: number;
-}
-
-const initialMark: fc.Arbitrary<InitialMark | undefined> = fc.option(
-  fc.record({
-    reason: fc.constantFrom(
-      'quota-exhausted' as const,
-      'refused' as const,
-      'expired-refresh-failed' as const,
-    ),
-    inMs: fc.integer({ min: 1, max: 7_200_000 }),
-  }),
-  { nil: undefined },
-);
-
-const FAILURES = {
-  'rate-limit': { triggeringStatus: 429, trigger: 'rate-limit' },
-  'long-wait-429': { triggeringStatus: 429, trigger: 'long-wait' },
-  'quota-402': { triggeringStatus: 402, trigger: 'quota' },
-  'billing-400': { triggeringStatus: 400, trigger: 'quota', billing: true },
-  'billing-403': { triggeringStatus: 403, trigger: 'quota', billing: true },
-  'auth-401': { triggeringStatus: 401, trigger: 'auth' },
-  'auth-403': { triggeringStatus: 403, trigger: 'auth' },
-  'server-500': { triggeringStatus: 500, trigger: 'server' },
-  'long-wait-503': { triggeringStatus: 503, trigger: 'long-wait' },
-  refused: { triggeringStatus: 403, trigger: 'refused', message: 'only for use in the app' },
-  network: {},
-} satisfies Record<string, CallSpec['context']>;
-type Failure = keyof typeof FAILURES;
 
 // ---------------------------------------------------------------------------------------------
 // Commands
