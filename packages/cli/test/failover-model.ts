@@ -75,7 +75,11 @@ export function modelStoreFresh(m: ModelState, bucket: string): void {
 export function predictCall(m: ModelState, spec: CallSpec): Outcome {
   if (spec.abortAt === 'before') return 'aborted';
   const current = modelCurrent(m);
-  if (spec.failedBucket !== undefined && spec.failedBucket !== current) return { result: true };
+  // Another request already failed over from this bucket: retry at once (a name outside the
+  // profile says nothing about it).
+  const failed = spec.failedBucket;
+  if (failed !== undefined && failed !== current && m.order.includes(failed))
+    return { result: true };
   const call = new ModelCall(m, spec, current);
   let result: boolean;
   try {

@@ -57,7 +57,7 @@ class CallCommand implements Command {
     /** The wait the response stated, relative to now (may already be over). */
     readonly retryInMs: number | undefined,
     readonly interactive: boolean,
-    /** undefined: not given; -1: the current bucket; else an index into the profile. */
+    /** undefined: not given; -1: the current bucket; 5: one outside the profile; else an index. */
     readonly failedIndex: number | undefined,
     readonly abortAt: AbortPoint,
     readonly concurrent: boolean,
@@ -132,7 +132,9 @@ class CallCommand implements Command {
         ? undefined
         : this.failedIndex < 0
           ? modelCurrent(m)
-          : m.order[this.failedIndex % m.order.length];
+          : this.failedIndex === 5
+            ? 'outsider'
+            : m.order[this.failedIndex % m.order.length];
     return {
       context: { ...base, ...stated },
       interactive: this.interactive,
@@ -184,7 +186,7 @@ const callCommand: fc.Arbitrary<Command> = fc
     fc.constantFrom(...(Object.keys(FAILURES) as Failure[])),
     fc.option(fc.integer({ min: -5_000, max: 7_200_000 }), { nil: undefined }),
     fc.boolean(),
-    fc.option(fc.integer({ min: -1, max: 4 }), { nil: undefined, freq: 3 }),
+    fc.option(fc.integer({ min: -1, max: 5 }), { nil: undefined, freq: 3 }),
     fc.constantFrom<AbortPoint>(
       'none',
       'none',
