@@ -1,6 +1,6 @@
 // The credential machinery a command needs, built from the factory: the token store BATON_STORE
 // picks, the cooldown ledger, and the OAuthManager with this terminal's login UI.
-import type { TokenStore } from '@baton/core';
+import type { TokenStore, TokenStoreError } from '@baton/core';
 import { OAuthManager, type LoginRunner } from '../auth/oauth-manager.js';
 import type { RenewalEvent } from '../auth/proactive-renewal.js';
 import { CooldownLedger, createTokenStore } from '../auth/storage/index.js';
@@ -12,6 +12,8 @@ export interface Services {
   store: TokenStore;
   /** Why this backend was chosen (for status and doctor). */
   storeReason: string;
+  /** The chosen backend did not answer just now (a locked or unreachable keychain). */
+  outage?: TokenStoreError;
   ledger: CooldownLedger;
   manager: OAuthManager;
   dispose(): void;
@@ -32,6 +34,7 @@ export async function createServices(
   const { paths, clock, random } = factory;
   const created = await createTokenStore({ env: factory.env, clock });
   factory.log(`token store: ${created.backend} (${created.reason})`);
+  for (const warning of created.warnings) factory.out.warn(warning);
   const ledger = new CooldownLedger({
     file: paths.cooldownsFile,
     locksDir: paths.locksDir,
@@ -60,6 +63,7 @@ export async function createServices(
   return {
     store: created.store,
     storeReason: created.reason,
+    ...(created.outage ? { outage: created.outage } : {}),
     ledger,
     manager,
     dispose: () => manager.dispose(),

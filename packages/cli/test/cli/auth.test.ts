@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptedFileTokenStore } from '../../src/auth/storage/index.js';
 import { runAuthLogin } from '../../src/commands/auth/login.js';
 import { runAuthLogout } from '../../src/commands/auth/logout.js';
+import { runMigrateStore } from '../../src/commands/auth/migrate-store.js';
 import { runAuthRefresh } from '../../src/commands/auth/refresh.js';
 import { runAuthStatus } from '../../src/commands/auth/status.js';
 import { runAuthSwitch } from '../../src/commands/auth/switch.js';
@@ -179,6 +180,26 @@ describe('baton auth login / status / logout', () => {
     await h.run((factory) => runAuthStatus({ factory }));
     expect(h.stderr()).toMatch(/local\s+a\s+-\s+error: KEY_MISMATCH/);
     expect(h.stdout() + h.stderr()).not.toContain('at-mismatch-000001');
+  });
+});
+
+describe('baton auth migrate-store', () => {
+  it('keeps every token where it was when the keychain cannot take them', async () => {
+    await setup({ env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' } });
+    h.stdin('sk-migrate-000000001');
+    await h.run((factory) =>
+      runAuthLogin({ factory, provider: 'local', bucket: 'a', apiKey: true }),
+    );
+    expect(await h.run((factory) => runMigrateStore({ factory, to: 'keychain' }))).toBe(1);
+    expect(h.stderr()).toMatch(/✗ local\/a: \w+ failed/);
+    expect(h.stderr()).toContain('1 bucket(s) could not be moved; nothing was removed from file');
+    expect((await statusJson()).buckets.find((b) => b.bucket === 'a')?.kind).toBe('api-key');
+  });
+
+  it('rejects an unknown backend with exit 2', async () => {
+    await setup();
+    expect(await h.run((factory) => runMigrateStore({ factory, to: 'floppy' }))).toBe(2);
+    expect(h.stderr()).toContain('--to must be file or keychain');
   });
 });
 

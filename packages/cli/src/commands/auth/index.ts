@@ -141,5 +141,23 @@ export function authCommand(run: RunCommand): Command {
       ['baton auth refresh anthropic --bucket work'],
     ),
   );
+  group.addCommand(
+    withExamples(
+      new Command('migrate-store')
+        .description('move every bucket to the other token backend and keep using it')
+        .requiredOption('--to <backend>', 'file or keychain')
+        .option('--json', 'print the result as JSON on stdout')
+        .action((opts: { to: string } & JsonFlag, cmd: Command) =>
+          run(cmd, async (factory) =>
+            (await import('./migrate-store.js')).runMigrateStore({
+              factory,
+              to: opts.to,
+              json: opts.json === true,
+            }),
+          ),
+        ),
+      ['baton auth migrate-store --to keychain', 'baton auth migrate-store --to file'],
+    ),
+  );
   return group;
 }

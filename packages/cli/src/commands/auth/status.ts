@@ -57,6 +57,11 @@ export async function runAuthStatus(options: AuthStatusOptions): Promise<ExitCod
     services.dispose();
   }
   const preferred = settings.preferredBuckets ?? {};
+  // A store that did not answer cannot say who is logged in: that is the finding, not "nobody".
+  const outage = services.outage;
+  if (outage && !report.error) {
+    report.error = { code: outage.code, message: outage.message, remediation: outage.remediation };
+  }
   if (options.json) {
     factory.out.json({
       store: { ...report.store, reason: services.storeReason },
