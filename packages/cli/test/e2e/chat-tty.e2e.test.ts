@@ -56,13 +56,11 @@ beforeAll(async () => {
     'b',
   ]);
   if (created.code !== 0) throw new Error(created.stderr);
-  for (const [bucket, account] of [
-    ['a', 'acct-a'],
-    ['b', 'acct-b'],
-  ] as const) {
-    const login = await home.login('local', bucket, stack.server, account);
-    if (login.code !== 0) throw new Error(login.stderr);
-  }
+  const logins = await Promise.all([
+    home.login('local', 'a', stack.server, 'acct-a'),
+    home.login('local', 'b', stack.server, 'acct-b'),
+  ]);
+  for (const login of logins) if (login.code !== 0) throw new Error(login.stderr);
 });
 
 afterAll(async () => {
