@@ -113,7 +113,13 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     return [...this.buckets];
   }
 
-  /** The session bucket, re-read from the manager every time (one source of truth). */
+  /**
+   * The session bucket, re-read from the manager every time (one source of truth).
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-SM02, REQ-1598-SM05, REQ-1598-FL01
+   */
   getCurrentBucket(): string {
     const session = this.manager.getSessionBucket(this.provider, this.profileName);
     return session !== undefined && this.buckets.includes(session) ? session : this.buckets[0]!;
@@ -123,6 +129,10 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     return this.buckets.length > 0;
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FL06
+   */
   resetSession(): void {
     this.tried = new Set();
     this.triedDetails = new Map();
@@ -132,6 +142,8 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
    * Start of a user turn: back to the first bucket the ledger does not mark as cooling or refused;
    * when every bucket is marked, the one whose mark ends first. Uses the ledger as last read
    * (refreshLedger() reads it again).
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FL07
    */
   reset(): void {
     this.resetSession();
@@ -165,6 +177,10 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     this.log(`${this.provider}/${bucket} served again: its cooldown is cleared`);
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-SM03
+   */
   getLastFailoverReasons(): Record<string, BucketFailureReason> {
     return { ...this.reasons };
   }
@@ -176,6 +192,9 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
   /**
    * Concurrent calls for the same failed bucket share one outcome (one classification, one switch).
    * A call whose failed bucket is no longer current was overtaken by a switch: retry at once.
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-FR06, REQ-1598-SM04
    */
   async tryFailover(context: FailoverContext = {}): Promise<boolean> {
     throwIfAborted(context.signal);
@@ -225,7 +244,12 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     return ready;
   }
 
-  /** Pass 1: why did the current bucket fail? true when a refresh fixed it in place. */
+  /**
+   * Pass 1: why did the current bucket fail? true when a refresh fixed it in place.
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-CL01, REQ-1598-CL02, REQ-1598-CL03, REQ-1598-CL04
+   * @requirement REQ-1598-CL05, REQ-1598-CL06, REQ-1598-CL07, REQ-1598-CL08
+   */
   private async passOne(bucket: string, context: FailoverContext, draft: Draft): Promise<boolean> {
     const status = context.triggeringStatus;
     const statusField = status === undefined ? {} : { status };
@@ -297,7 +321,11 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     return false;
   }
 
-  /** Pass 2: the first usable bucket in profile order. */
+  /**
+   * Pass 2: the first usable bucket in profile order.
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL02, REQ-1598-FL03, REQ-1598-FL04
+   */
   private async passTwo(draft: Draft, signal: AbortSignal | undefined): Promise<boolean> {
     const now = this.clock.now();
     const marks = new Map(
@@ -352,7 +380,12 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     return false;
   }
 
-  /** Pass 3: at most one foreground login, only when a person is there to complete it. */
+  /**
+   * Pass 3: at most one foreground login, only when a person is there to complete it.
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @requirement REQ-1598-FR01, REQ-1598-FR02, REQ-1598-FR03
+   * @requirement REQ-1598-FR04, REQ-1598-FR05, REQ-1598-FR06
+   */
   private async passThree(
     triggering: string,
     context: FailoverContext,
@@ -439,7 +472,11 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     });
   }
 
-  /** Applies a finished call's outcome: reasons, tried set, cooldowns, then the switch. */
+  /**
+   * Applies a finished call's outcome: reasons, tried set, cooldowns, then the switch.
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @requirement REQ-1598-FL05
+   */
   private async commit(triggering: string, draft: Draft): Promise<void> {
     this.reasons = draft.reasons;
     this.details = draft.details;

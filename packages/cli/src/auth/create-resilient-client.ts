@@ -93,6 +93,10 @@ export function providerClientFor(
     : new OpenAIChatClient(options);
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P17
+ * @requirement REQ-1598-RO14, REQ-1598-PR08
+ */
 export function createResilientClient(
   profile: ResilientProfile,
   deps: ResilientClientDeps,

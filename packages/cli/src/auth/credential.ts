@@ -18,6 +18,10 @@ export function apiKeyToken(key: string): OAuthToken {
   return parseOAuthToken({ access_token: trimmed, token_type: 'Bearer', kind: API_KEY_KIND });
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P14
+ * @requirement REQ-1598-CL08
+ */
 export function isApiKeyToken(token: OAuthToken): boolean {
   return (token as { kind?: unknown }).kind === API_KEY_KIND;
 }
@@ -27,7 +31,11 @@ export function requestCredential(token: OAuthToken): ProviderCredential {
   return isApiKeyToken(token) ? { apiKey: token.access_token } : { token: token.access_token };
 }
 
-/** Expired for the failover passes (an API key never is; near-expiry still counts as usable). */
+/**
+ * Expired for the failover passes (an API key never is; near-expiry still counts as usable).
+ * @plan PLAN-20260223-ISSUE1598.P03
+ * @requirement REQ-1598-ST03
+ */
 export function isTokenExpired(token: OAuthToken, clock: Pick<Clock, 'now'>): boolean {
   return !isApiKeyToken(token) && isExpired(token, clock);
 }

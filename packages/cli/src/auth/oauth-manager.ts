@@ -202,7 +202,11 @@ export class OAuthManager {
   // ---------------------------------------------------------------------------------------------
   // Reading and refreshing
 
-  /** The stored credential, read only: never refreshes, never schedules, never touches failover state. */
+  /**
+   * The stored credential, read only: never refreshes, never schedules, never touches failover state.
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-FL09
+   */
   async peekToken(provider: string, bucket: string): Promise<OAuthToken | null> {
     return this.store.get(validateProviderName(provider), validateBucketName(bucket));
   }
@@ -210,6 +214,8 @@ export class OAuthManager {
   /**
    * A usable credential for the bucket, or null when none is stored. A token near expiry is
    * refreshed first (once per bucket across processes); store outages throw, they are not "null".
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK04, REQ-1598-FL09
    */
   async getOAuthToken(
     provider: string,
@@ -228,6 +234,8 @@ export class OAuthManager {
   /**
    * After a 401/403: refreshes the bucket unless the stored token already differs from the one
    * that failed (another process or request refreshed it), in which case that token is returned.
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK03, REQ-1598-RO04
    */
   async forceRefresh(
     provider: string,
@@ -256,6 +264,10 @@ export class OAuthManager {
     return (await this.refreshShared(provider, bucket, token, false, options.signal)).token;
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK04
+   */
   private refreshShared(
     provider: string,
     bucket: string,
@@ -279,6 +291,8 @@ export class OAuthManager {
    * One transaction under the bucket's cross-process lock: re-read, use another process's newer
    * token if there is one, else call the token endpoint and persist. Not abortable once the token
    * endpoint has answered: a rotated refresh token must reach the store.
+   * @plan PLAN-20260223-ISSUE1598.P12
+   * @requirement REQ-1598-LK01, REQ-1598-LK03
    */
   private refreshUnderLock(
     provider: string,
@@ -509,6 +523,8 @@ export class OAuthManager {
   /**
    * Logs out one bucket or all of a provider's: revokes remotely when the provider supports it
    * (best effort), always removes the local credential, cancels renewal and forgets cooldowns.
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @requirement REQ-1598-CLI06, REQ-1598-PR08
    */
   async logout(
     provider: string,
@@ -570,6 +586,10 @@ export class OAuthManager {
     }
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR07
+   */
   private async markNeedsLogin(provider: string, bucket: string): Promise<void> {
     await this.ledger
       .record(provider, bucket, {
@@ -600,6 +620,10 @@ export class OAuthManager {
     return this.sessions.get(sessionKey(provider, profile));
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P13
+   * @requirement REQ-1598-SM05
+   */
   setSessionBucket(provider: string, profile: string, bucket: string): void {
     this.sessions.set(sessionKey(provider, profile), validateBucketName(bucket));
   }
@@ -618,7 +642,11 @@ export class OAuthManager {
   // ---------------------------------------------------------------------------------------------
   // Status
 
-  /** What is known per bucket; unknown stays unknown (no figure is invented). */
+  /**
+   * What is known per bucket; unknown stays unknown (no figure is invented).
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-CLI01
+   */
   async status(
     provider?: string,
     options: { buckets?: readonly string[] } = {},

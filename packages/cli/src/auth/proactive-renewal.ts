@@ -31,7 +31,11 @@ export interface RenewalTimers {
   clearTimeout(handle: unknown): void;
 }
 
-/** Global timers, unref'ed: an armed renewal never keeps the CLI alive. */
+/**
+ * Global timers, unref'ed: an armed renewal never keeps the CLI alive.
+ * @plan PLAN-20260223-ISSUE1598.P11
+ * @requirement REQ-1598-PR03
+ */
 export const unrefTimers: RenewalTimers = {
   setTimeout(fn, ms) {
     const handle = setTimeout(fn, ms);
@@ -107,14 +111,22 @@ export interface ProactiveRenewalOptions {
   maxConsecutiveFailures?: number;
 }
 
-/** Fire time for a token with `remainingMs` left: now + remaining × 0.8 − random × 5% of remaining. */
+/**
+ * Fire time for a token with `remainingMs` left: now + remaining × 0.8 − random × 5% of remaining.
+ * @plan PLAN-20260223-ISSUE1598.P11
+ * @requirement REQ-1598-PR02
+ */
 export function renewalFireAt(nowMs: number, remainingMs: number, random: number): number {
   const delay =
     remainingMs * RENEWAL_FIRE_FRACTION - random * RENEWAL_JITTER_FRACTION * remainingMs;
   return nowMs + Math.floor(delay);
 }
 
-/** Wait before the retry that follows the `failures`-th consecutive failure (1-based). */
+/**
+ * Wait before the retry that follows the `failures`-th consecutive failure (1-based).
+ * @plan PLAN-20260223-ISSUE1598.P11
+ * @requirement REQ-1598-PR06
+ */
 export function renewalRetryDelay(
   failures: number,
   random: number,
@@ -188,6 +200,10 @@ export class ProactiveRenewalScheduler {
     return count;
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR01, REQ-1598-PR04
+   */
   schedule(provider: string, bucket: string, token: RenewableCredential): void {
     if (this.disposed) return;
     const entry = this.entry(provider, bucket);
@@ -209,7 +225,11 @@ export class ProactiveRenewalScheduler {
     this.scheduleFrom(entry, token);
   }
 
-  /** Logout: clears the timer, aborts a run in flight and forgets the failure count. */
+  /**
+   * Logout: clears the timer, aborts a run in flight and forgets the failure count.
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR08
+   */
   cancel(provider: string, bucket: string): void {
     const entry = this.entries.get(key(provider, bucket));
     if (!entry) return;
@@ -314,6 +334,10 @@ export class ProactiveRenewalScheduler {
     entry.timer = handle;
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR05
+   */
   private async fire(entry: Entry): Promise<void> {
     // entry.expiry stays: a schedule() of the same token while a retry waits changes nothing.
     delete entry.fireAt;
@@ -342,6 +366,10 @@ export class ProactiveRenewalScheduler {
     this.schedule(entry.provider, entry.bucket, token);
   }
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P11
+   * @requirement REQ-1598-PR06, REQ-1598-PR07
+   */
   private onFailure(entry: Entry, error: unknown): void {
     delete entry.run;
     entry.failures++;
