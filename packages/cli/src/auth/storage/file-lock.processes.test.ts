@@ -104,7 +104,7 @@ beforeAll(async () => {
   const started = Date.now();
   await Promise.all(workers.map((w) => w.until((e) => e.ev === 'ready')));
   console.log(`lock workers: ${WORKERS} processes ready in ${Date.now() - started} ms`);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const w of workers) {

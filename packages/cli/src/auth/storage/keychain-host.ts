@@ -85,8 +85,30 @@ export interface KeychainHostOptions {
   modulePath?: string;
 }
 
+const shared = new Map<string, KeychainHost>();
+
 /** A lazily started helper process, restarted after it was abandoned or died. */
 export class KeychainHost {
+  /**
+   * One helper per binding and session bus, shared by every keychain of this process, so that
+   * many stores (tests, doctor) do not start many helpers.
+   */
+  static shared(options: KeychainHostOptions = {}): KeychainHost {
+    const env = options.env ?? process.env;
+    const key = JSON.stringify([
+      options.modulePath ?? '',
+      env.DBUS_SESSION_BUS_ADDRESS ?? '',
+      env.XDG_RUNTIME_DIR ?? '',
+      env.DISPLAY ?? '',
+    ]);
+    let host = shared.get(key);
+    if (!host) {
+      host = new KeychainHost(options);
+      shared.set(key, host);
+    }
+    return host;
+  }
+
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;

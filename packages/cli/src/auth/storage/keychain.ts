@@ -74,7 +74,7 @@ function plainly(code: TokenStoreErrorCode, message: string): string {
 export function createKeychain(options: KeychainOptions = {}): Keychain {
   const timeoutMs = options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS;
   const clock = options.clock ?? systemClock;
-  const host = new KeychainHost({
+  const host = KeychainHost.shared({
     ...(options.env ? { env: options.env } : {}),
     ...(options.modulePath ? { modulePath: options.modulePath } : {}),
   });
