@@ -43,12 +43,12 @@ export interface BucketWorld {
 }
 export type World = Record<string, BucketWorld>;
 
-/** When the test aborts a call: before it, or as its first store read, refresh or login prompt starts. */
+/** When the test aborts a call: before it, or as its first store read, refresh or login starts. */
 export type AbortPoint = 'none' | 'before' | 'read' | 'refresh' | 'login';
 export interface CallSpec {
   context: Omit<FailoverContext, 'signal' | 'interactive' | 'failedBucket'>;
   interactive: boolean;
-  /** undefined: not given; 'current': the session bucket; else a bucket name. */
+  /** The bucket the failed attempt used, when the caller names it. */
   failedBucket?: string;
   abortAt: AbortPoint;
 }
@@ -75,17 +75,14 @@ export function freshHeld(held: Held, nowMs: number): Held {
 }
 
 function storeError(bucket: string, code: StoreState): TokenStoreError {
-  return new TokenStoreError(
-    code as Exclude<StoreState, 'ok'>,
-    `the store for ${bucket}: ${code}`,
-    {
-      provider: PROVIDER,
-      bucket,
-    },
-  );
+  const message = `the store for ${bucket}: ${code}`;
+  return new TokenStoreError(code as Exclude<StoreState, 'ok'>, message, {
+    provider: PROVIDER,
+    bucket,
+  });
 }
 
-/** Active cooldowns per bucket: the only ledger contents that change behaviour. */
+/** The cooldown ledger of one provider in memory; like the real one it reads only active entries. */
 export class MemoryLedger implements FailoverLedger {
   readonly entries = new Map<string, CooldownEntry>();
   constructor(private readonly clock: Clock) {}
@@ -132,7 +129,7 @@ export class ModelCredentials implements FailoverCredentials {
   session: string | undefined;
   /** Login prompts shown, per bucket (a person would see each one). */
   readonly loginsRun: Record<string, number> = {};
-  /** Told as a refresh or a login prompt starts (the test aborts there). */
+  /** Told as a store read, a refresh or a login prompt starts (the test aborts there). */
   onStart: ((work: 'read' | 'refresh' | 'login', bucket: string) => void) | undefined;
 
   constructor(
@@ -179,7 +176,7 @@ export class ModelCredentials implements FailoverCredentials {
   }
 
   private async refresh(bucket: string): Promise<OAuthToken> {
-    await Promise.resolve();
+    await Promise.resolve(); // the token endpoint answers after the caller started waiting
     const state = this.world[bucket]!;
     if (state.store !== 'ok') throw storeError(bucket, state.store);
     if (state.held === null) throw new Error(`no credential is stored for ${bucket}`);
@@ -225,8 +222,8 @@ export class ModelCredentials implements FailoverCredentials {
       held: freshHeld(state.held, this.clock.now()),
       grantAlive: true,
     });
-    const mark = (await this.ledger.get(PROVIDER, bucket))?.source === 'until-login';
-    if (mark) await this.ledger.clear(PROVIDER, bucket);
+    const needsLoginMark = (await this.ledger.get(PROVIDER, bucket))?.source === 'until-login';
+    if (needsLoginMark) await this.ledger.clear(PROVIDER, bucket);
     return tokenOf(bucket, state.held)!;
   }
 }
