@@ -1,6 +1,6 @@
 // The RetryOrchestrator loop against a scripted provider, a scripted failover handler and a fake
 // clock: one named test per row of the BEHAVIOR §6 table, asserting buckets, waits and errors.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AllBucketsExhaustedError,
   AuthenticationError,
@@ -335,8 +335,10 @@ describe('§6 retry table', () => {
       () => 'resolved',
       (error: unknown) => error,
     );
-    // The request's deadline timer and the backoff wait.
-    await vi.waitFor(() => expect(h.clock.pendingSleepers).toBe(2));
+    // Once every pending continuation has run (one macrotask turn), the engine is asleep: the
+    // request's deadline timer and the backoff wait.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.clock.pendingSleepers).toBe(2);
     controller.abort();
     const error = await outcome;
     expect(error).toBeInstanceOf(DOMException);
