@@ -217,7 +217,7 @@ describe.skipIf(!UNSHARE)('FileLock and PID namespaces', { timeout: 60_000 }, ()
         '--fork',
         '--mount-proc',
         process.execPath,
-        ...fixtureNodeArgs('lock-holder.ts', [dir, key, '1500']),
+        ...fixtureNodeArgs('lock-holder.ts', [dir, key, '3000']),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
