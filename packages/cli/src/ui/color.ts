@@ -4,12 +4,12 @@ import type { Env } from '../paths.js';
 
 export interface ColorScheme {
   readonly enabled: boolean;
-  bold(text: string): string;
-  dim(text: string): string;
-  red(text: string): string;
-  green(text: string): string;
-  yellow(text: string): string;
-  cyan(text: string): string;
+  bold: (text: string) => string;
+  dim: (text: string) => string;
+  red: (text: string) => string;
+  green: (text: string) => string;
+  yellow: (text: string) => string;
+  cyan: (text: string) => string;
   /** Glyphs for human output lines. */
   readonly successIcon: string;
   readonly failureIcon: string;
