@@ -1,13 +1,8 @@
 // The request deadline and the stream idle timeout while things run (BEHAVIOR §6), on fake time: a
 // failover or a refresh still running at the deadline is stopped, an idle stream ends its attempt.
 import { describe, expect, it } from 'vitest';
-import type {
-  NetworkError} from './errors.js';
-import {
-  DeadlineExceededError,
-  QuotaError,
-  StreamInterruptedError,
-} from './errors.js';
+import type { NetworkError } from './errors.js';
+import { DeadlineExceededError, QuotaError, StreamInterruptedError } from './errors.js';
 import { STREAM_IDLE } from './attempt-scope.js';
 import { AuthenticationError } from './errors.js';
 import { collect, fail, harness, ScriptedProvider } from '../../test/retry-fixtures.js';
@@ -82,6 +77,17 @@ describe('stream idle timeout', () => {
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).partialText).toBe('ab');
     expect(h.clock.now() - h.start).toBe(5_000);
+  });
+
+  it('a stream the caller holds or drops mid-way leaves no timer running', async () => {
+    const h = harness({ options: { streamIdleMs: 5_000 } });
+    const stream = h.orchestrator.stream(async function* () {
+      yield 'a';
+      yield 'b';
+    });
+    expect(await h.run(stream.next())).toEqual({ done: false, value: 'a' });
+    // Holding the chunk (or dropping the generator without closing it) arms nothing.
+    expect(h.clock.pendingSleepers).toBe(0);
   });
 
   it('time the caller spends between chunks does not count as idle', async () => {

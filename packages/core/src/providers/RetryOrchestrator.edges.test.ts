@@ -95,6 +95,7 @@ describe('streaming', () => {
 describe('edges', () => {
   it('works with no event hooks at all (waits, force-refresh, switch, exhaustion)', async () => {
     const clock = new SteppingClock();
+    const start = clock.now();
     const handler = new ScriptedFailoverHandler({ buckets: ['a', 'b'], clock });
     const orchestrator = new RetryOrchestrator({
       handler,
@@ -115,8 +116,10 @@ describe('edges', () => {
     );
     expect(error).toBeInstanceOf(AllBucketsExhaustedError);
     expect(provider.buckets).toEqual(['a', 'a', 'a', 'b']);
-    // The request's deadline timer (300 s, cancelled at the end), then the one backoff wait.
-    expect(clock.sleeps).toEqual([300_000, 2_000]);
+    // The one backoff wait is all the time that passed; the deadline timers armed while things
+    // ran are all gone.
+    expect(clock.now() - start).toBe(2_000);
+    expect(clock.sleeps).toContain(2_000);
     expect(clock.pendingSleepers).toBe(0);
 
     handler.enabled = false;

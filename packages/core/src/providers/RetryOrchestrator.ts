@@ -93,19 +93,15 @@ export class RetryOrchestrator {
     { signal }: ExecuteOptions = {},
   ): Promise<T> {
     const run = this.startRun(signal);
-    try {
-      for (;;) {
-        const context = run.nextAttempt();
-        try {
-          const result = await run.race(request(context));
-          await run.succeeded();
-          return result;
-        } catch (error) {
-          await run.recover(error);
-        }
+    for (;;) {
+      const context = run.nextAttempt();
+      try {
+        const result = await run.race(request(context));
+        await run.succeeded();
+        return result;
+      } catch (error) {
+        await run.recover(error);
       }
-    } finally {
-      run.dispose();
     }
   }
 
@@ -120,43 +116,39 @@ export class RetryOrchestrator {
   ): AsyncGenerator<C, void, undefined> {
     const run = this.startRun(signal);
     const delivered: C[] = [];
-    try {
-      for (;;) {
-        const context = run.nextAttempt();
-        const iterator = request(context)[Symbol.asyncIterator]();
-        let ended = false;
-        try {
-          for (;;) {
-            const next = await run.attempt.next(
-              iterator,
-              this.config.clock,
-              this.options.streamIdleMs,
-              this.config.provider,
-            );
-            if (next.done) break;
-            delivered.push(next.value);
-            yield next.value;
-          }
-          ended = true;
-          await run.succeeded();
-          return;
-        } catch (error) {
-          if (delivered.length > 0) run.markOutputYielded();
-          try {
-            await run.recover(error);
-          } catch (final) {
-            const interruption = run.interruption();
-            if (interruption) throw this.interrupted(interruption, delivered, textOf);
-            throw final;
-          }
-        } finally {
-          // An abandoned attempt (failed, idle, or the caller stopped reading) is closed; its signal
-          // has already told the SDK to stop, so this does not wait for it.
-          if (!ended) iterator.return?.().catch(() => undefined);
+    for (;;) {
+      const context = run.nextAttempt();
+      const iterator = request(context)[Symbol.asyncIterator]();
+      let ended = false;
+      try {
+        for (;;) {
+          const next = await run.attempt.next(
+            iterator,
+            this.config.clock,
+            this.options.streamIdleMs,
+            this.config.provider,
+          );
+          if (next.done) break;
+          delivered.push(next.value);
+          yield next.value;
         }
+        ended = true;
+        await run.succeeded();
+        return;
+      } catch (error) {
+        if (delivered.length > 0) run.markOutputYielded();
+        try {
+          await run.recover(error);
+        } catch (final) {
+          const interruption = run.interruption();
+          if (interruption) throw this.interrupted(interruption, delivered, textOf);
+          throw final;
+        }
+      } finally {
+        // An abandoned attempt (failed, idle, or the caller stopped reading) is closed; its signal
+        // has already told the SDK to stop, so this does not wait for it.
+        if (!ended) void iterator.return?.().catch(() => undefined);
       }
-    } finally {
-      run.dispose();
     }
   }
 

@@ -30,23 +30,24 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
   });
 }
 
-/** The request-wide deadline: a signal that aborts with DeadlineExceededError when time is up. */
+/**
+ * The request-wide deadline. Its timer runs only while something of the request is awaited (an
+ * attempt, a chunk, a wait, a failover), so a caller holding a chunk, or dropping the stream without
+ * closing it, leaves no timer behind to keep the process alive.
+ */
 export class RequestDeadline {
   private readonly deadline = new AbortController();
-  private readonly finished = new AbortController();
+  private readonly deadlineAt: number;
   /** The caller's signal and the deadline together: for waits, failovers and every attempt. */
   readonly signal: AbortSignal;
 
   constructor(
-    clock: Clock,
-    deadlineMs: number,
+    private readonly clock: Clock,
+    private readonly deadlineMs: number,
     private readonly caller: AbortSignal,
   ) {
+    this.deadlineAt = clock.now() + deadlineMs;
     this.signal = AbortSignal.any([caller, this.deadline.signal]);
-    clock.sleep(deadlineMs, this.finished.signal).then(
-      () => this.deadline.abort(new DeadlineExceededError(deadlineMs)),
-      () => undefined, // the request finished first
-    );
   }
 
   /** The deadline fired (and the caller had not aborted first). */
@@ -60,12 +61,29 @@ export class RequestDeadline {
 
   /** A fresh signal for one attempt. */
   attempt(): AttemptScope {
-    return new AttemptScope(this.signal);
+    return new AttemptScope(this.signal, this);
   }
 
-  /** Stops the deadline timer (the request is over). */
-  dispose(): void {
-    this.finished.abort();
+  /** Awaits `promise` with the deadline armed, rejecting as soon as `signal` aborts. */
+  async during<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+    const disarm = new AbortController();
+    const left = this.deadlineAt - this.clock.now();
+    if (left <= 0) this.fire();
+    else
+      this.clock.sleep(left, disarm.signal).then(
+        () => this.fire(),
+        () => undefined, // what was awaited settled first
+      );
+    try {
+      return await raceSignal(promise, signal);
+    } finally {
+      disarm.abort();
+    }
+  }
+
+  private fire(): void {
+    if (!this.deadline.signal.aborted)
+      this.deadline.abort(new DeadlineExceededError(this.deadlineMs));
   }
 }
 
@@ -73,8 +91,16 @@ export class AttemptScope {
   private readonly own = new AbortController();
   readonly signal: AbortSignal;
 
-  constructor(request: AbortSignal) {
+  constructor(
+    request: AbortSignal,
+    private readonly deadline: RequestDeadline,
+  ) {
     this.signal = AbortSignal.any([request, this.own.signal]);
+  }
+
+  /** Awaits the attempt's promise with the deadline armed; rejects once the attempt's signal aborts. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return this.deadline.during(promise, this.signal);
   }
 
   /** Ends the attempt: whatever it still runs (an SDK stream, a socket) is told to stop. */
@@ -104,7 +130,7 @@ export class AttemptScope {
       () => undefined, // a chunk (or the end) arrived in time
     );
     try {
-      return await raceSignal(iterator.next(), this.signal);
+      return await this.race(iterator.next());
     } finally {
       idle.abort();
     }

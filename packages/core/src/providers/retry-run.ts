@@ -2,7 +2,7 @@
 // signal and the last error; executes the actions decideRetry returns (wait, refresh, failover, throw).
 import type { FailoverContext } from '../config/failover.js';
 import { abortReason, isAbortError, type Clock } from '../util/clock.js';
-import { RequestDeadline, raceSignal, type AttemptScope } from './attempt-scope.js';
+import { RequestDeadline, type AttemptScope } from './attempt-scope.js';
 import {
   classifyProviderError,
   providerMessage,
@@ -72,12 +72,7 @@ export class RetryRun {
 
   /** Settles like the attempt's promise, or rejects once the caller aborts or the deadline passes. */
   race<T>(promise: Promise<T>): Promise<T> {
-    return raceSignal(promise, this.attempt.signal);
-  }
-
-  /** The request is over: stop the deadline timer. */
-  dispose(): void {
-    this.deadline.dispose();
+    return this.attempt.race(promise);
   }
 
   /** Clears the tried set and tells the handler the bucket served (its cooldown is over). */
@@ -131,7 +126,7 @@ export class RetryRun {
   /** Runs a wait or failover step under the request's signal, mapping a stop to its reason. */
   private async guarded<T>(step: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await raceSignal(step(this.deadline.signal), this.deadline.signal);
+      return await this.deadline.during(step(this.deadline.signal), this.deadline.signal);
     } catch (error) {
       this.throwIfStopped();
       throw error;
