@@ -18,7 +18,11 @@ afterEach(async () => {
 });
 
 async function setup(loggedIn: string[], clock?: FakeClock): Promise<World> {
-  world = await startWorld(clock ? { clock, renewalTimers: clockTimers(clock) } : {});
+  // An hour-long token: the server's default (5 min) is not enough to arm a renewal.
+  const renewal = clock
+    ? { clock, renewalTimers: clockTimers(clock), accessTokenTtlSeconds: 3600 }
+    : {};
+  world = await startWorld(renewal);
   for (const bucket of loggedIn) await world.loginBucket(bucket);
   world.server.resetCounters();
   return world;
