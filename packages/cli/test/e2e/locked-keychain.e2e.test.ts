@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe.skipIf(!HAS_KEYRING)('a locked keychain', { timeout: 60_000 }, () => {
   it('auth status and doctor report the lock with the fix, and exit 1', async () => {
-    const status = await home.run(["auth", "status"]);
+    const status = await home.run(['auth', 'status']);
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/LOCKED|locked/);
     expect(status.stderr).toContain('unlock');

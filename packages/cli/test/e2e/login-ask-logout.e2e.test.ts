@@ -1,6 +1,8 @@
 // The built binary end to end against testkit: device-flow logins, status as JSON, an ask whose
 // first bucket is out of quota (failover line on stderr, answer on stdout), logout --all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { EncryptedFileTokenStore } from '../../src/auth/storage/index.js';
 import { startLocalStack, type LocalStack } from '../../src/commands/demo/local-stack.js';
 import { batonHome, type BatonHome } from './baton-process.js';
 
@@ -70,6 +72,23 @@ describe('baton end to end', { timeout: 180_000 }, () => {
     expect(second.stderr).toMatch(/bucket a out of quota until \d\d:\d\d → using b/);
     expect(stack.emulator.counters.byAccount['acct-a']?.byStatus[429]).toBe(1);
     expect(stack.emulator.counters.byAccount['acct-b']?.byStatus[200]).toBe(1);
+
+    // --debug shows what happens, and never a token: grep the whole run for every secret we hold.
+    const store = new EncryptedFileTokenStore({
+      dir: path.join(home.env.BATON_DATA_DIR!, 'tokens'),
+      passphrase: home.env.BATON_STORE_PASSPHRASE!,
+    });
+    const secrets = (await Promise.all(['a', 'b'].map((b) => store.get('local', b))))
+      .flatMap((t) => [t?.access_token, t?.refresh_token, t?.id_token as string | undefined])
+      .filter((s): s is string => typeof s === 'string' && s.length > 0);
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    const debug = await home.run(['--debug', 'ask', 'debug question']);
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toContain('debug:');
+    for (const secret of secrets) {
+      expect(debug.stdout + debug.stderr).not.toContain(secret);
+      expect(second.stdout + second.stderr).not.toContain(secret);
+    }
 
     const logout = await home.run(['auth', 'logout', 'local', '--all']);
     expect(logout.code, logout.stderr).toBe(0);
