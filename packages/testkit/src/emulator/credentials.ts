@@ -97,3 +97,13 @@ export class CredentialChecker {
     return { ok: true, account, source: 'introspection' };
   }
 }
+
+/** The beta flag Anthropic requires with an OAuth bearer token (PROVIDERS.md). */
+const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20';
+
+/** The request carries `anthropic-beta: oauth-2025-04-20` (possibly among other flags). */
+export function hasOAuthBeta(req: { headers: IncomingHttpHeaders }): boolean {
+  const raw = req.headers['anthropic-beta'];
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return values.some((v) => v.split(',').some((b) => b.trim() === ANTHROPIC_OAUTH_BETA));
+}

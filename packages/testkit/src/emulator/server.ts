@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { abortReason, redactSecret, systemClock, type Clock } from '@baton/core';
 import { anthropicWire } from './anthropic-wire.js';
-import { CredentialChecker, readCredential, type CredentialCheck } from './credentials.js';
+import {
+  CredentialChecker,
+  hasOAuthBeta,
+  readCredential,
+  type CredentialCheck,
+} from './credentials.js';
 import { EmulatorStats } from './stats.js';
 import { FaultQueue } from './faults.js';
 import { openaiWire } from './openai-wire.js';
@@ -29,8 +34,6 @@ import type {
 import type { ParsedRequest, Reply, WireFormat } from './wire.js';
 
 const DEFAULT_HOST = '127.0.0.1';
-/** The beta flag Anthropic requires with an OAuth bearer token (PROVIDERS.md). */
-const ANTHROPIC_OAUTH_BETA = 'oauth-2025-04-20';
 const MS_PER_SECOND = 1000;
 
 const DEFAULT_STATUS_MESSAGES: Record<number, string> = {
@@ -301,12 +304,6 @@ class ProviderEmulator {
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
-}
-
-function hasOAuthBeta(req: IncomingMessage): boolean {
-  const raw = req.headers['anthropic-beta'];
-  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return values.some((v) => v.split(',').some((b) => b.trim() === ANTHROPIC_OAUTH_BETA));
 }
 
 function safeRequestHeaders(req: IncomingMessage): Record<string, string> {
