@@ -353,8 +353,7 @@ describe('BucketFailoverHandlerImpl against the reference model', () => {
   }, 600_000);
 });
 
-// The smallest cases of what the model run checks at random. `it.fails` marks a bug still in the
-// handler: it passes while the bug is there; once it is fixed the case fails and `.fails` must go.
+// The smallest cases of what the model run checks at random.
 describe('BucketFailoverHandlerImpl: pinned cases', () => {
   const noToken: BucketWorld = { store: 'ok', held: null, grantAlive: true, login: 'succeed' };
 
@@ -369,9 +368,8 @@ describe('BucketFailoverHandlerImpl: pinned cases', () => {
   });
 
   // Two requests fail on the same bucket and share one failover; the first is cancelled as the
-  // shared login prompt starts. The second was not cancelled, yet it rejects with an AbortError,
-  // because the shared run uses the first caller's signal.
-  it.fails('does not hand one caller’s abort to another caller sharing the failover', async () => {
+  // shared login prompt starts. The second was not cancelled: the shared run goes on for it.
+  it('does not hand one caller’s abort to another caller sharing the failover', async () => {
     const { real } = build({ buckets: [{ world: noToken, mark: undefined }], session: undefined });
     const first = new AbortController();
     real.creds.onStart = (work) => {

@@ -16,7 +16,7 @@ import {
 import { isApiKeyToken, isTokenExpired } from './credential.js';
 import { isStoreOutage, UNTIL_LOGIN_MS, type OAuthManager } from './oauth-manager.js';
 import type { CooldownInput, CooldownListing, CooldownLedger } from './storage/cooldown-ledger.js';
-import { untilAborted } from '../util/abortable.js';
+import { SharedAbortable } from '../util/abortable.js';
 
 /** A quota failure without a stated reset cools the bucket this long (a guess, BEHAVIOR §5). */
 export const GUESSED_QUOTA_COOLDOWN_MS = 60_000;
@@ -94,7 +94,7 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
   private details: Record<string, BucketFailureDetail> = {};
   /** The ledger as last read: lets the synchronous reset() skip buckets known to be out. */
   private ledgerSnapshot: CooldownListing[] = [];
-  private inFlight: { bucket: string | undefined; outcome: Promise<boolean> } | undefined;
+  private inFlight: { bucket: string; run: SharedAbortable<boolean> } | undefined;
 
   constructor(options: BucketFailoverHandlerOptions) {
     if (options.profile.buckets.length === 0)
@@ -209,17 +209,21 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
       );
       return true;
     }
-    if (this.inFlight && this.inFlight.bucket === current)
-      return untilAborted(this.inFlight.outcome, context.signal);
-    const outcome = this.run(current, context);
-    const entry = { bucket: current, outcome };
-    this.inFlight = entry;
-    outcome
-      .finally(() => {
-        if (this.inFlight === entry) this.inFlight = undefined;
-      })
-      .catch(() => undefined);
-    return outcome;
+    // Callers share the run, not its cancellation: it stops only when all of them gave up.
+    let entry = this.inFlight;
+    if (!entry || entry.bucket !== current || entry.run.abandoned) {
+      const created = {
+        bucket: current,
+        run: new SharedAbortable((signal) =>
+          this.run(current, { ...context, signal }).finally(() => {
+            if (this.inFlight === created) this.inFlight = undefined;
+          }),
+        ),
+      };
+      entry = created;
+      this.inFlight = created;
+    }
+    return entry.run.join(context.signal);
   }
 
   private async run(triggering: string, context: FailoverContext): Promise<boolean> {

@@ -46,7 +46,7 @@ import {
 } from './proactive-renewal.js';
 import type { CooldownLedger } from './storage/cooldown-ledger.js';
 import { FileLock } from './storage/file-lock.js';
-import { untilAborted } from '../util/abortable.js';
+import { SharedAbortable, untilAborted } from '../util/abortable.js';
 
 /** Foreground logins are bounded (BEHAVIOR §5 pass 3). */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 300_000;
@@ -169,7 +169,7 @@ export class OAuthManager {
   private readonly refreshLockWaitMs: number;
   private readonly resolved = new Map<string, Promise<ResolvedProvider>>();
   private readonly refreshing = new Map<string, Promise<Refreshed>>();
-  private readonly loggingIn = new Map<string, Promise<OAuthToken>>();
+  private readonly loggingIn = new Map<string, SharedAbortable<OAuthToken>>();
   private readonly sessions = new Map<string, string>();
   /** The token this process last saw per bucket: what a renewal starts from. */
   private readonly known = new Map<string, OAuthToken>();
@@ -411,15 +411,18 @@ export class OAuthManager {
     validateProviderName(provider);
     validateBucketName(bucket);
     const key = tokenKey(provider, bucket);
+    // One login per bucket: callers share it, and it is cancelled only when all of them gave up.
     let shared = this.loggingIn.get(key);
-    if (!shared) {
-      shared = this.loginUnderLock(provider, bucket, options).finally(() => {
-        this.loggingIn.delete(key);
-      });
-      shared.catch(() => undefined);
-      this.loggingIn.set(key, shared);
+    if (!shared || shared.abandoned) {
+      const created: SharedAbortable<OAuthToken> = new SharedAbortable((signal) =>
+        this.loginUnderLock(provider, bucket, { ...options, signal }).finally(() => {
+          if (this.loggingIn.get(key) === created) this.loggingIn.delete(key);
+        }),
+      );
+      shared = created;
+      this.loggingIn.set(key, created);
     }
-    return untilAborted(shared, options.signal);
+    return shared.join(options.signal);
   }
 
   private async loginUnderLock(
