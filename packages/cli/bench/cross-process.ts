@@ -16,7 +16,7 @@ import { PROVIDER, type Stack } from './stack.js';
 
 const SECTION = '3. cross-process refresh (one near-expiry bucket)';
 const PROCESS_COUNTS = [2, 8, 16] as const;
-const ROUNDS = 3;
+const ROUNDS = 2;
 /** Seconds left on the stored token: inside the 30 s near-expiry window, still valid at the server. */
 const NEAR_EXPIRY_SECONDS = 10;
 

@@ -64,7 +64,11 @@ export function printTable(rows: readonly Row[]): void {
   }
 }
 
-export async function writeResults(rows: readonly Row[], startedAt: Date): Promise<void> {
-  const body = { startedAt: startedAt.toISOString(), machine: machine(), rows };
+export async function writeResults(
+  rows: readonly Row[],
+  startedAt: Date,
+  run: Record<string, number>,
+): Promise<void> {
+  const body = { startedAt: startedAt.toISOString(), machine: machine(), run, rows };
   await writeFile(RESULTS_FILE, `${JSON.stringify(body, null, 2)}\n`);
 }

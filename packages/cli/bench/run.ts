@@ -5,6 +5,7 @@ import type { OAuthToken } from '@baton/core';
 import { concurrency } from './concurrency.js';
 import { crossProcess } from './cross-process.js';
 import { failoverOverhead, BUCKET_COUNTS } from './failover-overhead.js';
+import { quotaSimulation } from './quota/simulate.js';
 import { renewalScale } from './renewal-scale.js';
 import { startup } from './startup.js';
 import { printTable, RESULTS_FILE, writeResults, type Row } from './results.js';
@@ -40,8 +41,9 @@ const SECTIONS: Record<string, Section> = {
   failover: async ({ stack, tokens }) => failoverOverhead(stack, await tokens()),
   concurrency: async ({ stack, tokens }) => concurrency(stack, await tokens()),
   'cross-process': ({ stack }) => crossProcess(stack),
-  renewal: () => renewalScale(),
   startup: () => startup(),
+  renewal: () => renewalScale(),
+  quota: ({ stack }) => quotaSimulation(stack),
 };
 
 async function main(): Promise<void> {
@@ -65,8 +67,13 @@ async function main(): Promise<void> {
     await stack.close();
   }
   printTable(rows);
-  await writeResults(rows, startedAt);
-  console.log(`\nresults: ${RESULTS_FILE}`);
+  const cpu = process.cpuUsage();
+  const wallSeconds = (Date.now() - startedAt.getTime()) / 1000;
+  // CPU time of this process alone (children not included): steadier than wall time on a busy machine.
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(`\nwall ${wallSeconds.toFixed(1)} s, this process's CPU ${cpuSeconds.toFixed(1)} s`);
+  await writeResults(rows, startedAt, { wallSeconds, cpuSeconds });
+  console.log(`results: ${RESULTS_FILE}`);
 }
 
 await main();

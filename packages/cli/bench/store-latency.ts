@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { OAuthToken, TokenStore } from '@baton/core';
-import { FileLock } from '../src/auth/storage/index.js';
+import { CooldownLedger, FileLock } from '../src/auth/storage/index.js';
 import { fileBackend, KEYCHAIN_AVAILABLE, KEYCHAIN_SKIPPED, keychainBackend } from './backends.js';
 import { ms, percentile, type Row } from './results.js';
 
@@ -53,6 +53,30 @@ async function benchStore(label: string, store: TokenStore, rounds: number): Pro
   return [latencyRow(`${label} save`, saves), latencyRow(`${label} get`, gets)];
 }
 
+/** The cooldown ledger's record and list: every failover does one of each. */
+async function benchLedger(dir: string): Promise<Row[]> {
+  const ledger = new CooldownLedger({
+    file: path.join(dir, 'cooldowns.json'),
+    locksDir: path.join(dir, 'ledger-locks'),
+  });
+  const records: number[] = [];
+  const lists: number[] = [];
+  for (let i = 0; i < LOCK_ROUNDS; i++) {
+    const until = Date.now() + 60_000;
+    records.push(
+      await time(() =>
+        ledger.record('bench', `b${i % 10}`, {
+          reason: 'quota-exhausted',
+          until,
+          source: 'retry-after',
+        }),
+      ),
+    );
+    lists.push(await time(() => ledger.list('bench')));
+  }
+  return [latencyRow('cooldown ledger record', records), latencyRow('cooldown ledger list', lists)];
+}
+
 export async function storeLatency(): Promise<Row[]> {
   const rows: Row[] = [];
   const plain = await fileBackend();
@@ -66,6 +90,7 @@ export async function storeLatency(): Promise<Row[]> {
     for (let i = 0; i < LOCK_ROUNDS; i++)
       locks.push(await time(() => lock.withLock('bench:b', () => undefined)));
     rows.push(latencyRow('file lock acquire+release', locks));
+    rows.push(...(await benchLedger(locksDir)));
     if (KEYCHAIN_AVAILABLE) {
       const keychain = keychainBackend();
       try {
