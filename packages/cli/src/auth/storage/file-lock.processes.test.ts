@@ -160,13 +160,16 @@ describe('FileLock across real processes', { timeout: 120_000 }, () => {
     const key = 'anthropic:killed';
     let overlaps = 0;
     let waits = 0;
-    // The next trial's holder starts while this trial runs, so its startup costs no time.
-    let next = spawnRawHolder(lock.lockPath(key));
+    // Later trials' holders start while earlier trials run, so their startup costs little time.
+    const AHEAD = 3;
+    const spawned = Array.from({ length: Math.min(AHEAD, KILL_TRIALS) }, () =>
+      spawnRawHolder(lock.lockPath(key)),
+    );
     for (let trial = 0; trial < KILL_TRIALS; trial++) {
-      const holder = next;
+      const holder = spawned[trial]!;
+      if (trial + AHEAD < KILL_TRIALS) spawned.push(spawnRawHolder(lock.lockPath(key)));
       holder.stdin!.write('go\n');
       expect(await firstLine(holder)).toBe('HELD');
-      if (trial + 1 < KILL_TRIALS) next = spawnRawHolder(lock.lockPath(key));
       const waiters = workers.slice(0, 3 + (trial % 4));
       const tag = `kill-${trial}`;
       for (const w of waiters) w.send({ tag, key, rounds: 1, holdMs: 5 });
