@@ -35,6 +35,10 @@ export async function runRepl(factory: Factory, session: ChatSession): Promise<v
       inFlight.abort();
       return;
     }
+    if (io.stdin.isTTY !== true) {
+      rl.close(); // nobody can type Ctrl-D into a pipe: an idle Ctrl-C leaves
+      return;
+    }
     out.info('');
     out.note(`(${HELP})`);
     rl.prompt();
