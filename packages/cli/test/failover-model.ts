@@ -50,10 +50,15 @@ export function modelResetSession(m: ModelState): void {
   m.triedReasons = new Map();
 }
 
-/** Start of a turn: the first bucket without an active mark, else the one whose mark ends first. */
+/**
+ * Start of a turn: the first bucket not marked cooling or refused, else the one whose mark ends
+ * first (a "needs login" mark does not count: its access token may still serve).
+ */
 export function modelReset(m: ModelState): void {
   modelResetSession(m);
-  const marks = modelMarks(m);
+  const marks = new Map(
+    [...modelMarks(m)].filter(([, e]) => e.reason === 'quota-exhausted' || e.reason === 'refused'),
+  );
   m.session =
     m.order.find((bucket) => !marks.has(bucket)) ??
     [...m.order].sort((a, b) => marks.get(a)!.until - marks.get(b)!.until)[0]!;

@@ -148,9 +148,10 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
   reset(): void {
     this.resetSession();
     const now = this.clock.now();
+    // A "needs login" mark does not count here: its access token may still serve until it expires.
     const marks = new Map(
       this.ledgerSnapshot
-        .filter((entry) => entry.until > now)
+        .filter((e) => e.until > now && (e.reason === 'quota-exhausted' || e.reason === 'refused'))
         .map((entry) => [entry.bucket, entry]),
     );
     const first =
