@@ -275,6 +275,8 @@ export class OAuthManager {
     force: boolean,
     signal: AbortSignal | undefined,
   ): Promise<Refreshed> {
+    // A caller that already gave up starts nothing (one already running goes on for others).
+    throwIfAborted(signal);
     const key = tokenKey(provider, bucket);
     let shared = this.refreshing.get(key);
     if (!shared) {
