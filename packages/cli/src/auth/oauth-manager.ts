@@ -19,7 +19,6 @@ import {
   type RandomSource,
   type StoreDescription,
   type TokenStore,
-  type TokenStoreErrorCode,
 } from '@baton/core';
 import {
   isApiKeyToken,
@@ -54,17 +53,12 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 300_000;
 export const DEFAULT_REFRESH_LOCK_WAIT_MS = 10_000;
 /** A "needs login" or "refused" mark lasts until a login clears it; this is only its ceiling. */
 export const UNTIL_LOGIN_MS = 30 * 24 * 60 * 60 * 1000;
-/** Store errors after which nothing may be written: a login's token could not be saved. */
-export const STORE_OUTAGE_CODES: ReadonlySet<TokenStoreErrorCode> = new Set<TokenStoreErrorCode>([
-  'UNAVAILABLE',
-  'LOCKED',
-  'DENIED',
-  'TIMEOUT',
-  'KEY_MISMATCH',
-] as TokenStoreErrorCode[]);
-
+/**
+ * A store error after which no login may start (its token could not be saved): every code but
+ * CORRUPT, which a login replaces. The store's own `reauthEligible` says which.
+ */
 export function isStoreOutage(error: unknown): boolean {
-  return isTokenStoreError(error) && STORE_OUTAGE_CODES.has(error.code);
+  return isTokenStoreError(error) && !error.reauthEligible;
 }
 
 /** What a login runner is asked to do: run the provider's flow for one bucket, return the token. */
@@ -502,7 +496,7 @@ export class OAuthManager {
     try {
       return await this.store.get(provider, bucket);
     } catch (error) {
-      if (isTokenStoreError(error, 'CORRUPT')) return null;
+      if (isTokenStoreError(error) && error.reauthEligible) return null;
       throw error;
     }
   }
