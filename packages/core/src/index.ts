@@ -16,3 +16,4 @@ export * from './providers/types.js';
 export * from './providers/sdk-client.js';
 export * from './providers/anthropic/AnthropicMessagesClient.js';
 export * from './providers/openai/OpenAIChatClient.js';
+export * from './providers/openai/OpenAIResponsesClient.js';

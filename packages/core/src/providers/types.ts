@@ -49,7 +49,14 @@ export type ProviderChunk = ProviderTextChunk | ProviderDoneChunk;
 export type ProviderCredential =
   { token: string; apiKey?: undefined } | { apiKey: string; token?: undefined };
 
-export type ProviderStreamOptions = ProviderCredential & { signal?: AbortSignal };
+export type ProviderStreamOptions = ProviderCredential & {
+  signal?: AbortSignal;
+  /**
+   * The stored token's provider fields (Codex `account_id` / `id_token`, the Gemini project), for
+   * wires that need per-account data besides the bearer. Clients that need none ignore it.
+   */
+  tokenFields?: Record<string, unknown>;
+};
 
 export interface ProviderClient {
   /** The provider name used in errors (`anthropic`, `openai`, ...). */
