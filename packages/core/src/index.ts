@@ -17,3 +17,4 @@ export * from './providers/sdk-client.js';
 export * from './providers/anthropic/AnthropicMessagesClient.js';
 export * from './providers/openai/OpenAIChatClient.js';
 export * from './providers/openai/OpenAIResponsesClient.js';
+export * from './providers/google/CodeAssistClient.js';
