@@ -4,6 +4,8 @@
 import {
   AnthropicMessagesClient,
   AuthenticationError,
+  CodeAssistClient,
+  OpenAIResponsesClient,
   NetworkError,
   OpenAIChatClient,
   RetryOrchestrator,
@@ -26,6 +28,8 @@ import {
   type FailoverSwitchEvent,
 } from './BucketFailoverHandlerImpl.js';
 import { requestCredential } from './credential.js';
+import { CODEX_ORIGINATOR } from './flows/presets/codex.js';
+import { providerFields } from './token-fields.js';
 import type { ProviderConfig } from './flows/provider-config.js';
 import {
   RefreshTokenRevokedError,
@@ -88,6 +92,15 @@ export function providerClientFor(
   clock: Clock,
 ): ProviderClient {
   const options = { baseURL: baseUrl ?? config.baseUrl, provider: config.name, clock };
+  // Codex: `originator` as the Codex CLI sends it, and no `max_output_tokens` (the Codex CLI sends none
+  // to that backend). Code Assist finds the account's project itself when the token carries none.
+  if (config.api === 'openai-responses')
+    return new OpenAIResponsesClient({
+      ...options,
+      originator: CODEX_ORIGINATOR,
+      sendMaxTokens: false,
+    });
+  if (config.api === 'code-assist') return new CodeAssistClient(options);
   return config.api === 'anthropic'
     ? new AnthropicMessagesClient(options)
     : new OpenAIChatClient(options);
@@ -169,7 +182,11 @@ export function createResilientClient(
       });
     }
     context.reportCredential(token.access_token);
-    yield* client.stream(request, { ...requestCredential(token), signal: context.signal });
+    yield* client.stream(request, {
+      ...requestCredential(token),
+      signal: context.signal,
+      tokenFields: providerFields(token),
+    });
   }
 
   return {

@@ -11,6 +11,7 @@ import {
   RetiredPresetError,
   retiredPresetMessage,
 } from '../../src/auth/flows/index.js';
+import { CODEX_ORIGINATOR } from '../../src/auth/flows/presets/codex.js';
 import { thrownBy } from './helpers.js';
 
 describe('anthropic preset (Claude Code public client)', () => {
@@ -91,7 +92,7 @@ describe('qwen preset (retired)', () => {
   });
 });
 
-describe('codex preset (Codex CLI public client; rewritten by its own issue)', () => {
+describe('codex preset (Codex CLI public client)', () => {
   const config = presetConfig('codex');
 
   it('pins the client, endpoints, scopes and callback', () => {
@@ -106,14 +107,24 @@ describe('codex preset (Codex CLI public client; rewritten by its own issue)', (
       path: '/auth/callback',
       ports: { from: 1455, to: 1455 },
     });
-    expect(config.authorizationParams).toMatchObject({
+    // openai/codex codex-rs/login/src/server.rs build_authorize_url: these three, and no `prompt`.
+    expect(config.authorizationParams).toEqual({
       id_token_add_organizations: 'true',
       codex_cli_simplified_flow: 'true',
+      originator: 'codex_cli_rs',
     });
+  });
+
+  it('speaks the Responses API at the Codex backend, naming itself codex_cli_rs', () => {
+    // openai/codex codex-rs/core/src/client.rs (the Responses endpoint of the ChatGPT backend) and
+    // codex-rs/login/src/auth/default_client.rs (DEFAULT_ORIGINATOR = "codex_cli_rs").
+    expect(config.api).toBe('openai-responses');
+    expect(config.baseUrl).toBe('https://chatgpt.com/backend-api/codex');
+    expect(CODEX_ORIGINATOR).toBe('codex_cli_rs');
   });
 });
 
-describe('gemini preset (Gemini CLI public client; rewritten by its own issue)', () => {
+describe('gemini preset (Gemini CLI public client)', () => {
   const config = presetConfig('gemini');
 
   it('pins the client, endpoints, scopes and offline access', () => {
@@ -128,5 +139,23 @@ describe('gemini preset (Gemini CLI public client; rewritten by its own issue)',
     ]);
     expect(config.callback?.path).toBe('/oauth2callback');
     expect(config.authorizationParams.access_type).toBe('offline');
+  });
+
+  it('ships the public installed-app client secret and redirects to 127.0.0.1', () => {
+    // google-gemini/gemini-cli packages/core/src/code_assist/oauth2.ts: OAUTH_CLIENT_SECRET (public
+    // by design for installed apps) and authWithWeb's `http://127.0.0.1:${port}/oauth2callback`.
+    expect(config.clientSecret).toBe('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');
+    expect(config.callback?.host).toBe('127.0.0.1');
+  });
+
+  it("forces the account chooser and consent (baton's choice; the Gemini CLI sends no prompt)", () => {
+    expect(config.authorizationParams.prompt).toBe('select_account consent');
+  });
+
+  it('speaks the Code Assist API, not the generativelanguage endpoint', () => {
+    // google-gemini/gemini-cli packages/core/src/code_assist/server.ts: CODE_ASSIST_ENDPOINT
+    // `https://cloudcode-pa.googleapis.com`, CODE_ASSIST_API_VERSION `v1internal`.
+    expect(config.api).toBe('code-assist');
+    expect(config.baseUrl).toBe('https://cloudcode-pa.googleapis.com/v1internal');
   });
 });

@@ -3,7 +3,11 @@
 import { z } from 'zod';
 
 export const FLOW_KINDS = ['device', 'pkce-loopback', 'pkce-paste'] as const;
-export const WIRE_APIS = ['anthropic', 'openai'] as const;
+/**
+ * The wire a provider speaks: Anthropic Messages, OpenAI chat completions, the OpenAI Responses API
+ * (the ChatGPT-plan Codex backend), or Google's Code Assist API (Google-account Gemini tokens).
+ */
+export const WIRE_APIS = ['anthropic', 'openai', 'openai-responses', 'code-assist'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 export type WireApi = (typeof WIRE_APIS)[number];
 
