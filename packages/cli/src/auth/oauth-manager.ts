@@ -51,6 +51,8 @@ import { SharedAbortable, untilAborted } from '../util/abortable.js';
 export const DEFAULT_LOGIN_TIMEOUT_MS = 300_000;
 /** How long a process waits for another one's refresh of the same bucket (BEHAVIOR §3). */
 export const DEFAULT_REFRESH_LOCK_WAIT_MS = 10_000;
+/** How old a store read may be and still serve the next lookup of the same bucket. */
+export const RECENT_READ_REUSE_MS = 2_000;
 /** A "needs login" or "refused" mark lasts until a login clears it; this is only its ceiling. */
 export const UNTIL_LOGIN_MS = 30 * 24 * 60 * 60 * 1000;
 /**
@@ -167,6 +169,8 @@ export class OAuthManager {
   private readonly sessions = new Map<string, string>();
   /** The token this process last saw per bucket: what a renewal starts from. */
   private readonly known = new Map<string, OAuthToken>();
+  /** Store reads of the last moments, reused once by the lookup that follows (see takeRecentRead). */
+  private readonly recentReads = new Map<string, { token: OAuthToken; at: number }>();
   /** Refresh tokens the server rejected (invalid_grant): never sent again (BEHAVIOR §8.4). */
   private readonly deadGrants = new Map<string, string>();
 
@@ -202,7 +206,24 @@ export class OAuthManager {
    * @requirement REQ-1598-FL09
    */
   async peekToken(provider: string, bucket: string): Promise<OAuthToken | null> {
-    return this.store.get(validateProviderName(provider), validateBucketName(bucket));
+    const token = await this.store.get(validateProviderName(provider), validateBucketName(bucket));
+    const key = tokenKey(provider, bucket);
+    if (token === null) this.recentReads.delete(key);
+    else this.recentReads.set(key, { token, at: this.clock.now() });
+    return token;
+  }
+
+  /**
+   * A read made moments ago (the failover pass that chose this bucket), used once: the request
+   * that follows a switch does not read the store a second time (one store read per failover).
+   */
+  private takeRecentRead(provider: string, bucket: string): OAuthToken | undefined {
+    const key = tokenKey(provider, bucket);
+    const recent = this.recentReads.get(key);
+    this.recentReads.delete(key);
+    if (!recent) return undefined;
+    const age = this.clock.now() - recent.at;
+    return age >= 0 && age <= RECENT_READ_REUSE_MS ? recent.token : undefined;
   }
 
   /**
@@ -216,7 +237,8 @@ export class OAuthManager {
     bucket: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<OAuthToken | null> {
-    const token = await this.peekToken(provider, bucket);
+    const token = this.takeRecentRead(provider, bucket) ?? (await this.peekToken(provider, bucket));
+    this.recentReads.delete(tokenKey(provider, bucket));
     if (token === null || isApiKeyToken(token)) return token;
     if (!needsRefresh(token, this.clock)) {
       this.remember(provider, bucket, token);
@@ -333,6 +355,7 @@ export class OAuthManager {
           this.log(`refresh ${provider}/${bucket} failed: ${(error as Error).message}`);
           throw error;
         }
+        this.recentReads.delete(key);
         await this.store.save(provider, bucket, refreshed);
         this.log(
           `refreshed ${provider}/${bucket}: ${redactSecret(refreshed.access_token)}, ${Math.round(secondsUntilExpiry(refreshed, this.clock))} s left`,
@@ -474,6 +497,7 @@ export class OAuthManager {
           // A login that finished after its caller gave up is not stored anywhere.
           throwIfAborted(signal);
           const token = parseOAuthToken('via' in outcome ? outcome.token : outcome);
+          this.recentReads.delete(tokenKey(provider, bucket));
           await this.store.save(provider, bucket, token);
           this.log(`logged in ${provider}/${bucket}: ${redactSecret(token.access_token)}`);
           await this.clearLoginMark(provider, bucket);
@@ -508,7 +532,10 @@ export class OAuthManager {
     const token = apiKeyToken(key);
     await this.lock.withLock(
       tokenKey(provider, bucket),
-      () => this.store.save(provider, bucket, token),
+      () => {
+        this.recentReads.delete(tokenKey(provider, bucket));
+        return this.store.save(provider, bucket, token);
+      },
       {
         verb: 'logging in to',
       },
@@ -542,6 +569,7 @@ export class OAuthManager {
       if (token && !isApiKeyToken(token) && (await this.revoke(provider, token, options))) {
         revoked.push(bucket);
       }
+      this.recentReads.delete(tokenKey(provider, bucket));
       if (await this.store.remove(provider, bucket)) removed.push(bucket);
       this.renewal?.cancel(provider, bucket);
       this.known.delete(tokenKey(provider, bucket));
