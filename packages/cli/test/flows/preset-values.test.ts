@@ -101,6 +101,8 @@ describe('codex preset (Codex CLI public client)', () => {
     expect(config.endpoints?.issuer).toBe('https://auth.openai.com');
     expect(config.endpoints?.authorization).toBe('https://auth.openai.com/oauth/authorize');
     expect(config.endpoints?.token).toBe('https://auth.openai.com/oauth/token');
+    // openai/codex codex-rs/login/src/auth/revoke.rs: REVOKE_TOKEN_URL.
+    expect(config.endpoints?.revocation).toBe('https://auth.openai.com/oauth/revoke');
     expect(config.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
     expect(config.callback).toEqual({
       host: 'localhost',

@@ -18,6 +18,9 @@ export const codexPreset = {
     issuer: 'https://auth.openai.com',
     authorization: 'https://auth.openai.com/oauth/authorize',
     token: 'https://auth.openai.com/oauth/token',
+    // openai/codex `codex-rs/login/src/auth/revoke.rs` (REVOKE_TOKEN_URL): the Codex CLI revokes the
+    // refresh token there on logout, with a JSON body; RFC 7009 form bodies are not confirmed.
+    revocation: 'https://auth.openai.com/oauth/revoke',
   },
   clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
   scopes: ['openid', 'profile', 'email', 'offline_access'],
