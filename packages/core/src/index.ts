@@ -18,3 +18,4 @@ export * from './providers/anthropic/AnthropicMessagesClient.js';
 export * from './providers/openai/OpenAIChatClient.js';
 export * from './providers/openai/OpenAIResponsesClient.js';
 export * from './providers/google/CodeAssistClient.js';
+export { raceSignal } from './providers/attempt-scope.js';

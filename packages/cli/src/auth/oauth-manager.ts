@@ -124,6 +124,16 @@ export interface OAuthManagerOptions {
   refreshLockWaitMs?: number;
 }
 
+export interface AuthenticateOptions {
+  signal?: AbortSignal;
+  /** Bound on the whole login (default DEFAULT_LOGIN_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Prompt even when a usable token is stored (an explicit `baton auth login`). */
+  force?: boolean;
+  /** A stored token with this access token does not count as usable (the provider just refused it). */
+  rejectedAccessToken?: string;
+}
+
 export interface BucketStatus {
   provider: string;
   bucket: string;
@@ -420,12 +430,7 @@ export class OAuthManager {
   authenticate(
     provider: string,
     bucket: string,
-    options: {
-      signal?: AbortSignal;
-      timeoutMs?: number;
-      force?: boolean;
-      rejectedAccessToken?: string;
-    } = {},
+    options: AuthenticateOptions = {},
   ): Promise<OAuthToken> {
     validateProviderName(provider);
     validateBucketName(bucket);
@@ -447,12 +452,7 @@ export class OAuthManager {
   private async loginUnderLock(
     provider: string,
     bucket: string,
-    options: {
-      signal?: AbortSignal;
-      timeoutMs?: number;
-      force?: boolean;
-      rejectedAccessToken?: string;
-    },
+    options: AuthenticateOptions,
   ): Promise<OAuthToken> {
     const login = this.options.login;
     if (!login) throw new Error('this baton session cannot show a login');

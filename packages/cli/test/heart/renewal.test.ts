@@ -28,21 +28,26 @@ async function waitForEvent(
   throw new Error(`no ${type} event`);
 }
 
+/** A world whose manager renews on timers driven by a fake clock; hour-long access tokens. */
+async function renewingWorld(): Promise<{ clock: FakeClock; events: RenewalEvent[]; w: World }> {
+  const clock = new FakeClock(Date.now());
+  const events: RenewalEvent[] = [];
+  world = await startWorld({
+    clock,
+    accessTokenTtlSeconds: 3600,
+    renewalTimers: clockTimers(clock),
+    onRenewalEvent: (e) => events.push(e),
+  });
+  return { clock, events, w: world };
+}
+
 describe('proactive renewal through the manager', () => {
   /**
    * @plan PLAN-20260223-ISSUE1598.P11
    * @requirement REQ-1598-PR01, REQ-1598-PR02, REQ-1598-PR05
    */
   it('a login arms renewal at ~80% of the lifetime; it fires, refreshes for real and re-arms from the new token', async () => {
-    const clock = new FakeClock(Date.now());
-    const events: RenewalEvent[] = [];
-    world = await startWorld({
-      clock,
-      accessTokenTtlSeconds: 3600,
-      renewalTimers: clockTimers(clock),
-      onRenewalEvent: (e) => events.push(e),
-    });
-    const w = world;
+    const { clock, events, w } = await renewingWorld();
     const first = await w.loginBucket('a');
     const scheduled = events.find((e) => e.type === 'scheduled');
     expect(scheduled).toBeDefined();
@@ -64,15 +69,7 @@ describe('proactive renewal through the manager', () => {
    * @requirement REQ-1598-PR07, REQ-1598-ST13
    */
   it('a dead grant (invalid_grant) stops renewal at once and marks the bucket "needs login"', async () => {
-    const clock = new FakeClock(Date.now());
-    const events: RenewalEvent[] = [];
-    world = await startWorld({
-      clock,
-      accessTokenTtlSeconds: 3600,
-      renewalTimers: clockTimers(clock),
-      onRenewalEvent: (e) => events.push(e),
-    });
-    const w = world;
+    const { clock, events, w } = await renewingWorld();
     await w.loginBucket('a');
     w.server.revokeGrant(accountOf('a'));
     await clock.advance(3600 * 1000 * 0.8);
