@@ -24,14 +24,27 @@ const LEGACY_TIER = {
 const ONBOARD_RESPONSE_TYPE =
   'type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse';
 
+/** How the emulated Code Assist sets accounts up. */
+export interface CodeAssistEmulatorOptions {
+  /** Accounts that already have a project (account → project id); others must be onboarded. */
+  projects?: Record<string, string>;
+  /**
+   * onboardUser answers `done: true` at once (the real service does so at times) instead of an
+   * operation that finishes on its first poll. Default false.
+   */
+  onboardAtOnce?: boolean;
+}
+
 export class CodeAssistAccounts {
   private readonly projects = new Map<string, string>();
   private readonly operations = new Map<string, { account: string; project: string }>();
+  private readonly onboardAtOnce: boolean;
   private seq = 0;
 
-  /** `onboarded`: accounts that already have a project (account → project id). */
-  constructor(onboarded: Record<string, string> = {}) {
-    for (const [account, project] of Object.entries(onboarded)) this.projects.set(account, project);
+  constructor(options: CodeAssistEmulatorOptions = {}) {
+    for (const [account, project] of Object.entries(options.projects ?? {}))
+      this.projects.set(account, project);
+    this.onboardAtOnce = options.onboardAtOnce ?? false;
   }
 
   projectOf(account: string): string | undefined {
@@ -81,7 +94,7 @@ export class CodeAssistAccounts {
     const name = `operations/onboard-${++this.seq}`;
     const project = this.projects.get(account) ?? `emulated-project-${this.seq}`;
     this.operations.set(name, { account, project });
-    return { name, done: false };
+    return this.onboardAtOnce ? this.poll(name, account).body : { name, done: false };
   }
 
   private poll(name: string, account: string): SetupAnswer {

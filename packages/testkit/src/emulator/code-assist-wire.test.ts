@@ -103,8 +103,14 @@ describe('Code Assist setup', () => {
     expect(accounts.answer(':somethingElse', 'a')).toBeUndefined();
   });
 
+  it('can finish onboarding in the onboardUser answer itself', () => {
+    const accounts = new CodeAssistAccounts({ onboardAtOnce: true });
+    expect(accounts.answer(':onboardUser', 'a')?.body).toMatchObject({ done: true });
+    expect(accounts.projectOf('a')).toEqual(expect.any(String));
+  });
+
   it('a project only serves its own account', () => {
-    const accounts = new CodeAssistAccounts({ a: 'proj-a', b: 'proj-b' });
+    const accounts = new CodeAssistAccounts({ projects: { a: 'proj-a', b: 'proj-b' } });
     expect(accounts.checkProject('a', 'proj-a')).toBeUndefined();
     expect(accounts.checkProject('a', 'proj-b')?.status).toBe(403);
   });
