@@ -22,6 +22,11 @@ import { SharedAbortable } from '../util/abortable.js';
 export const GUESSED_QUOTA_COOLDOWN_MS = 60_000;
 /** Credit and billing limits are not reset by a timer: the guess is longer. */
 export const GUESSED_BILLING_COOLDOWN_MS = 60 * 60_000;
+/**
+ * A bucket out again right after its guessed cooldown ended gets a doubled guess, up to this: with no
+ * reset stated, an hours-long window then costs a handful of requests instead of one a minute.
+ */
+export const MAX_GROWN_GUESS_MS = 60 * 60_000;
 /** Pass 3's bound on a foreground login. */
 export const REAUTH_TIMEOUT_MS = 300_000;
 
@@ -286,7 +291,7 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
           reason: 'quota-exhausted',
           until: retryAt,
           source: stated ? 'retry-after' : 'guess',
-          ...(stated ? {} : { guessCapMs: guess }),
+          ...(stated ? {} : { guessCapMs: guess, escalateUpToMs: MAX_GROWN_GUESS_MS }),
         },
       });
       return false;
@@ -493,6 +498,12 @@ export class BucketFailoverHandlerImpl implements BucketFailoverHandler {
     for (const { bucket, input } of draft.cooldowns) {
       try {
         const entry = await this.ledger.record(this.provider, bucket, input);
+        // A grown guess lasts longer than the draft said: report the time the ledger keeps.
+        const detail = this.details[bucket];
+        if (detail?.reason === 'quota-exhausted' && input.source === 'guess') {
+          detail.retryAt = entry.until;
+          if (this.triedDetails.has(bucket)) this.triedDetails.set(bucket, { ...detail });
+        }
         this.ledgerSnapshot = [
           ...this.ledgerSnapshot.filter((e) => e.bucket !== bucket),
           { ...entry, provider: this.provider, bucket },

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AllBucketsExhaustedError } from '@baton/core';
+import { AllBucketsExhaustedError, FakeClock } from '@baton/core';
 import { tokenFileName } from '../../src/auth/storage/encrypted-file-token-store.js';
 import { EncryptedFileTokenStore } from '../../src/auth/storage/encrypted-file-token-store.js';
 import { GUESSED_BILLING_COOLDOWN_MS, GUESSED_QUOTA_COOLDOWN_MS } from '../../src/index.js';
@@ -71,6 +71,27 @@ describe('pass 1: the triggering bucket', () => {
    * @plan PLAN-20260223-ISSUE1598.P14
    * @requirement REQ-1598-CL02, REQ-1598-FL03
    */
+  it('a bucket out again right after its guessed cooldown ended gets a doubled guess (reported as its retry time)', async () => {
+    const clock = new FakeClock(Date.now());
+    world = await startWorld({ clock });
+    const w = world;
+    await w.loginBucket('a');
+    await w.loginBucket('b');
+    const client = w.client(['a', 'b']);
+    const h = client.handler;
+    await h.tryFailover({ triggeringStatus: 429, trigger: 'rate-limit', failedBucket: 'a' });
+    expect((await w.ledger.get(PROVIDER, 'a'))!.until - clock.now()).toBe(
+      GUESSED_QUOTA_COOLDOWN_MS,
+    );
+    await clock.advance(GUESSED_QUOTA_COOLDOWN_MS);
+    await client.newTurn();
+    expect(client.currentBucket()).toBe('a');
+    await h.tryFailover({ triggeringStatus: 429, trigger: 'rate-limit', failedBucket: 'a' });
+    const grown = (await w.ledger.get(PROVIDER, 'a'))!.until;
+    expect(grown - clock.now()).toBe(2 * GUESSED_QUOTA_COOLDOWN_MS);
+    expect(h.getLastFailoverDetails().a?.retryAt).toBe(grown);
+  });
+
   it('a refusal by policy → refused, no refresh, remembered so later calls skip it without a request', async () => {
     const w = await setup(['a', 'b']);
     const h = w.client(['a', 'b']).handler;

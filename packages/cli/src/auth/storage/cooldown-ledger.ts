@@ -36,6 +36,8 @@ export interface CooldownEntry {
   source: CooldownSource;
   /** Epoch ms when the entry was written. */
   recordedAt: number;
+  /** For a guess: its length, so that the next guess for the bucket can grow from it. */
+  guessMs?: number;
 }
 
 export interface CooldownListing extends CooldownEntry {
@@ -46,6 +48,11 @@ export interface CooldownListing extends CooldownEntry {
 export type CooldownInput = Pick<CooldownEntry, 'reason' | 'until' | 'source'> & {
   /** Cap for this guess instead of `maxGuessMs` (credit and billing limits, which no timer resets). */
   guessCapMs?: number;
+  /**
+   * A guess for a bucket that is out again right after its previous guess ended doubles that guess,
+   * up to this cap: a window that lasts hours then costs a few requests, not one a minute.
+   */
+  escalateUpToMs?: number;
 };
 
 const EntrySchema = z.object({
@@ -53,6 +60,7 @@ const EntrySchema = z.object({
   until: z.number(),
   source: z.enum(COOLDOWN_SOURCES),
   recordedAt: z.number(),
+  guessMs: z.number().positive().optional(),
 });
 
 /** Entries are checked one by one, so one bad entry does not discard the others. */
@@ -112,21 +120,43 @@ export class CooldownLedger {
     signal?: AbortSignal,
   ): Promise<CooldownEntry> {
     const key = tokenKey(provider, bucket);
-    const now = this.clock.now();
-    const until =
-      input.source === 'guess'
-        ? Math.min(input.until, now + (input.guessCapMs ?? this.maxGuessMs))
-        : input.until;
-    const entry = EntrySchema.parse({
-      reason: input.reason,
-      source: input.source,
-      until,
-      recordedAt: now,
-    });
+    let stored: CooldownEntry | undefined;
     await this.update((entries) => {
+      const entry = this.entryFor(input, entries[key]);
       entries[key] = entry;
+      stored = entry;
     }, signal);
-    return entry;
+    return stored!;
+  }
+
+  /** The entry to store; `previous` may have expired (an expired guess is kept to grow from). */
+  private entryFor(input: CooldownInput, previous: CooldownEntry | undefined): CooldownEntry {
+    const now = this.clock.now();
+    if (input.source !== 'guess') {
+      return EntrySchema.parse({
+        reason: input.reason,
+        source: input.source,
+        until: input.until,
+        recordedAt: now,
+      });
+    }
+    let guessMs = Math.max(0, Math.min(input.until - now, input.guessCapMs ?? this.maxGuessMs));
+    const escalateTo = input.escalateUpToMs;
+    if (
+      escalateTo !== undefined &&
+      previous?.source === 'guess' &&
+      previous.guessMs !== undefined &&
+      now - previous.until <= previous.guessMs
+    ) {
+      guessMs = Math.max(guessMs, Math.min(previous.guessMs * 2, escalateTo));
+    }
+    return EntrySchema.parse({
+      reason: input.reason,
+      source: 'guess',
+      until: now + guessMs,
+      recordedAt: now,
+      ...(guessMs > 0 ? { guessMs } : {}),
+    });
   }
 
   /** The active cooldown, or undefined when there is none or it has expired. */
@@ -236,7 +266,9 @@ export class CooldownLedger {
         const now = this.clock.now();
         let pruned = 0;
         for (const [key, entry] of Object.entries(entries)) {
-          if (entry.until <= now) {
+          // An expired guess stays one guess-length longer, so a repeat failure can grow from it.
+          const growable = entry.source === 'guess' && now - entry.until <= (entry.guessMs ?? 0);
+          if (entry.until <= now && !growable) {
             delete entries[key];
             pruned++;
           }
