@@ -21,7 +21,10 @@ export interface OpenAIResponsesClientOptions extends SdkClientOptions {
    * `codex-rs/login/src/auth/default_client.rs`: `codex_cli_rs`). Sent only when set.
    */
   originator?: string;
-  /** Send `max_output_tokens` when the request has a bound; the Codex backend refuses it. Default true. */
+  /**
+   * Send `max_output_tokens` when the request has a bound. Default true; off for the Codex backend,
+   * to which the Codex CLI never sends it (`codex-rs/core/src/client.rs`).
+   */
   sendMaxTokens?: boolean;
 }
 
