@@ -5,22 +5,16 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../src/commands/demo/local-stack.js';
 import { PROVIDER, ask, startWorld, type World } from '../heart/world.js';
 import { bundleFixture, type BundledFixture } from '../manager/bundle.js';
 import { startManagerChildren, type ManagerChild } from '../manager/children.js';
 import { cliSession, type CliSession } from './cli-session.js';
+import { spawnBaton } from './source-cli.js';
 import { expectNoLeak, expectTightPermissions, secretsOf } from './checks.js';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const FROM_SOURCE = [
-  '--conditions=@baton/source',
-  '--import',
-  'tsx',
-  fileURLToPath(new URL('../../src/bin/baton.ts', import.meta.url)),
-];
 
 async function until(
   condition: () => boolean,
@@ -124,15 +118,10 @@ describe('SIGKILL during a login', () => {
     s = await cliSession(stack, ['a', 'b']);
     expect(await s.login('a')).toBe(0);
     const secrets = await s.secrets();
-    // The CLI from source (esbuild cannot bundle it: it reads its package.json at run time).
-    const login = spawn(
-      process.execPath,
-      [...FROM_SOURCE, 'auth', 'login', 'local', '--bucket', 'b'],
-      {
-        env: { ...process.env, ...s.h.env },
-        stdio: 'pipe',
-      },
-    );
+    const login = spawnBaton(['auth', 'login', 'local', '--bucket', 'b'], {
+      ...process.env,
+      ...s.h.env,
+    });
     let err = '';
     login.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const gone = new Promise((resolve) => login.once('exit', resolve));
