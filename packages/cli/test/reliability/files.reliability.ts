@@ -62,7 +62,7 @@ const rows: FileRow[] = [
     name: 'a half-written profile file',
     file: profileFile,
     content: '{"name": "work", "provider": "lo',
-    ask: { error: /./ },
+    ask: { error: /is not valid JSON/ },
   },
   {
     name: 'a profile file with a wrongly typed field',
@@ -74,7 +74,7 @@ const rows: FileRow[] = [
     name: 'a half-written settings file',
     file: settingsFile,
     content: '{"activeProfile": "wo',
-    ask: { error: /./ },
+    ask: { error: /is not valid JSON/ },
   },
   {
     name: 'a settings file with a wrongly typed field',
