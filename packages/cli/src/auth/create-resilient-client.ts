@@ -5,6 +5,7 @@ import {
   AnthropicMessagesClient,
   AuthenticationError,
   CodeAssistClient,
+  isTokenStoreError,
   OpenAIResponsesClient,
   NetworkError,
   OpenAIChatClient,
@@ -155,7 +156,14 @@ export function createResilientClient(
     try {
       return await manager.getOAuthToken(provider, bucket, { signal });
     } catch (error) {
-      if (error instanceof RefreshTokenRevokedError || error instanceof NoCredentialError) {
+      // A dead grant, no credential, or a corrupt entry (which a login may replace) is this
+      // bucket's problem: failover classifies it. A store outage is not, and stays what it is.
+      const corrupt = isTokenStoreError(error) && error.reauthEligible;
+      if (
+        error instanceof RefreshTokenRevokedError ||
+        error instanceof NoCredentialError ||
+        corrupt
+      ) {
         throw new AuthenticationError(error.message, { provider, cause: error });
       }
       if (

@@ -44,13 +44,10 @@ const rows: FileRow[] = [
   },
   {
     // BEHAVIOR: a corrupt entry reads as no-token for that bucket only, other buckets unaffected.
-    // Today the first read of the profile's first bucket throws CORRUPT out of `ask` (exit 1,
-    // "run baton auth login local --bucket a") instead of failing over to b.
     name: 'a corrupt token entry on the first bucket (fails over to b)',
     file: (x) => x.tokenFile('a'),
     content: 'this is not an encrypted token file',
     ask: { answered: true },
-    bug: 'a corrupt first bucket stops the request instead of failing over',
   },
   {
     name: 'a corrupt cooldown ledger',
