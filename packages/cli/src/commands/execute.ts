@@ -10,6 +10,6 @@ export async function execute(
   try {
     return (await body()) ?? EXIT_OK;
   } catch (error) {
-    return reportError(error, factory.out, factory.debug);
+    return reportError(error, factory.out, factory.debug, { dataDir: factory.paths.dataDir });
   }
 }

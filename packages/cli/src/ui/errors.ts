@@ -43,6 +43,11 @@ export class UsageError extends CliError {
   }
 }
 
+/** What the reporter knows about where baton keeps its files. */
+export interface ErrorContext {
+  dataDir?: string;
+}
+
 export interface DescribedError {
   message: string;
   next?: string;
@@ -75,7 +80,7 @@ const LOGIN_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** Maps any thrown value to the sentence, the next action and the exit code. */
-export function describeError(error: unknown): DescribedError {
+export function describeError(error: unknown, context: ErrorContext = {}): DescribedError {
   if (error instanceof CliError) {
     return { message: error.message, exitCode: error.exitCode, ...withNext(error.next) };
   }
@@ -113,8 +118,48 @@ export function describeError(error: unknown): DescribedError {
   if (isAbortError(error)) {
     return { message: 'cancelled', exitCode: EXIT_FAILURE };
   }
+  const fsFailure = fileSystemFailure(error, context);
+  if (fsFailure) return { ...fsFailure, exitCode: EXIT_FAILURE };
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: EXIT_FAILURE, next: HOW_TO_DEBUG };
+}
+
+/** What each file-system failure means for a person, and what they can do about it. */
+const FILE_SYSTEM_FAILURES: Readonly<Record<string, { what: string; next: string }>> = {
+  ENOSPC: { what: 'the disk is full', next: 'free some disk space, then run the command again' },
+  EDQUOT: { what: 'the disk quota is used up', next: 'free some space in your quota, then retry' },
+  EROFS: {
+    what: 'the file system is read-only',
+    next: "make baton's data dir writable (or point BATON_DATA_DIR at a writable one), then retry",
+  },
+  EACCES: {
+    what: 'permission denied',
+    next: "check the owner and permissions of baton's config and data dirs (`baton doctor`)",
+  },
+  EPERM: {
+    what: 'the operation is not permitted',
+    next: "check the owner and permissions of baton's config and data dirs (`baton doctor`)",
+  },
+};
+
+/** A file-system error anywhere in the cause chain, described with the path it hit when known. */
+function fileSystemFailure(
+  error: unknown,
+  context: ErrorContext,
+): { message: string; next: string } | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const { code, path } = e as NodeJS.ErrnoException;
+    const known = code === undefined ? undefined : FILE_SYSTEM_FAILURES[code];
+    if (known) {
+      // A failed write(2) names no path: the data dir is where baton writes.
+      const what = path ?? (context.dataDir ? `its data dir ${context.dataDir}` : 'its files');
+      return {
+        message: `baton could not use ${what}: ${known.what} (${e.message})`,
+        next: known.next,
+      };
+    }
+  }
+  return undefined;
 }
 
 function withNext(next: string | undefined): { next?: string } {
@@ -122,8 +167,13 @@ function withNext(next: string | undefined): { next?: string } {
 }
 
 /** Prints the error on stderr and returns the exit code. */
-export function reportError(error: unknown, out: Output, debug: boolean): ExitCode {
-  const described = describeError(error);
+export function reportError(
+  error: unknown,
+  out: Output,
+  debug: boolean,
+  context: ErrorContext = {},
+): ExitCode {
+  const described = describeError(error, context);
   out.failure(redactText(described.message));
   if (described.next) out.info(`  Next: ${redactText(described.next)}`);
   if (debug) {
