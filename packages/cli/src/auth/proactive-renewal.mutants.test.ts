@@ -66,7 +66,11 @@ describe('ProactiveRenewalScheduler, beyond the main tests', () => {
   it('a renew resolving {token, refreshedBy: this-process} reports renewed', async () => {
     const h = renewalHarness();
     const token = await h.login('work', HOUR_S);
-    const next = { ...token, access_token: 'access-token-next', expiry: token.expiry + HOUR_S };
+    const next = {
+      ...token,
+      access_token: 'access-token-next',
+      expiry: (token.expiry ?? 0) + HOUR_S,
+    };
     const scheduler = renewalHarness({
       renew: () => Promise.resolve({ token: next, refreshedBy: 'this-process' }),
     });
