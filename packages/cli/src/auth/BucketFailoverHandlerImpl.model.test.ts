@@ -338,6 +338,12 @@ function build(input: Setup): { model: ModelState; real: Real } {
 }
 
 describe('BucketFailoverHandlerImpl against the reference model', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P14
+   * @plan PLAN-20260223-ISSUE1598.P15
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-SM01, REQ-1598-SM02, REQ-1598-SM03, REQ-1598-FL01, REQ-1598-FL06
+   */
   it(`agrees with the model and keeps the §5 invariants (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -358,6 +364,10 @@ describe('BucketFailoverHandlerImpl: pinned cases', () => {
   const noToken: BucketWorld = { store: 'ok', held: null, grantAlive: true, login: 'succeed' };
 
   // §5: an aborted call "rejects with an AbortError" (a synchronous throw escapes .catch()).
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P16
+   * @requirement REQ-1598-SM04
+   */
   it('rejects, rather than throws, when the signal is already aborted', async () => {
     const { real } = build({ buckets: [{ world: noToken, mark: undefined }], session: undefined });
     let outcome: Promise<boolean> | undefined;

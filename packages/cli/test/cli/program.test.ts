@@ -43,6 +43,10 @@ describe('baton binary', () => {
     expect(run.stdout).toMatch(/Examples:\n {2}\$ baton /);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-CLI03
+   */
   it('exits 2 on a missing argument, naming the help command, without a stack', () => {
     const run = baton(['profile', 'use']);
     expect(run.status).toBe(2);
@@ -67,6 +71,10 @@ describe('baton binary', () => {
     expect(run.stderr).toContain('invalid profile: buckets.0: bucket names: letters, digits');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-CLI03
+   */
   it('exits 1 with one sentence and the next action; --debug adds the stack', () => {
     const plain = baton(['profile', 'show', 'ghost']);
     expect(plain.status).toBe(1);

@@ -76,6 +76,10 @@ describe('failover line', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P17
+ * @requirement REQ-1598-CLI04
+ */
 describe('wait countdown', () => {
   function capture(tty: boolean) {
     const stderr = Object.assign(new PassThrough(), { isTTY: tty });

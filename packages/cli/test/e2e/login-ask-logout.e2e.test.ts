@@ -29,6 +29,10 @@ interface StatusJson {
 }
 
 describe('baton end to end', { timeout: 180_000 }, () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P17
+   * @requirement REQ-1598-CLI01, REQ-1598-CLI02, REQ-1598-CLI06
+   */
   it('logs in two buckets, fails over on quota, and logs out', async () => {
     const created = await home.run([
       'profile',

@@ -28,6 +28,10 @@ afterAll(async () => {
 });
 
 describe('device flow', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-FR07
+   */
   it('returns a token with a refresh token once the person approves, for that account', async () => {
     const pending = await startDeviceAuthorization(provider, { intervalMs: FAST_INTERVAL_MS });
     expect(pending.verificationUri).toBe(`${server.issuer}/device`);

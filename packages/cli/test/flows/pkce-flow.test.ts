@@ -38,6 +38,10 @@ afterAll(async () => {
 });
 
 describe('PKCE loopback flow', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-SE04
+   */
   it('logs in end to end, skipping a busy port, and the token belongs to the account', async () => {
     const busy = await listenOn(0);
     const busyPort = (busy.address() as { port: number }).port;
@@ -71,6 +75,10 @@ describe('PKCE loopback flow', () => {
     expect(await portIsFree(Number(redirect.port))).toBe(true);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-SE04
+   */
   it('turns away stray callbacks (bare GET, stale state, error without state) and waits for ours', async () => {
     let browser: Promise<AuthorizationResult> | undefined;
     const strays: { status: number; body: string }[] = [];
@@ -198,6 +206,10 @@ describe('PKCE paste-code flow', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-SE04
+   */
   it('refuses a pasted code from another login (state mismatch)', async () => {
     const pasteProvider = await resolveProvider(
       localProvider(server, { flow: 'pkce-paste', redirectUri: 'http://127.0.0.1:9/callback' }),

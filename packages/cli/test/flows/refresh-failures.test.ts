@@ -58,6 +58,10 @@ function expectNoSecrets(error: unknown): void {
 }
 
 describe('refresh failure classes', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-ST04
+   */
   it.each([
     [
       'RFC invalid_grant',
@@ -156,6 +160,10 @@ describe('refresh failure classes', () => {
     expect((error as Error).message).toContain(host);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P10
+   * @requirement REQ-1598-ST04
+   */
   it.each([
     ['a Cloudflare challenge (403)', 403, 'text/html; charset=UTF-8'],
     ['a captive portal (200)', 200, 'text/html'],

@@ -42,6 +42,10 @@ async function rawProvider(flow: 'device' | 'pkce-paste'): Promise<ResolvedProvi
   );
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P10
+ * @requirement REQ-1598-ST04
+ */
 describe('token answers with null and empty fields', () => {
   it('a paste login survives refresh_token null, scope null, expires_in null and no token_type', async () => {
     raw.script('/token', [
@@ -146,6 +150,10 @@ describe('token answers with null and empty fields', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P10
+ * @requirement REQ-1598-ST04
+ */
 describe('normaliseTokenEndpointBody', () => {
   it('flattens a nested OpenAI error into an RFC error', () => {
     expect(

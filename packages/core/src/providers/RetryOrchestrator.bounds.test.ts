@@ -69,6 +69,10 @@ describe('bounds', () => {
     expect(error).toBe(errors[6]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO11
+   */
   it('a wait that would cross the deadline is not started: gives up with the last error', async () => {
     const h = harness({ options: { deadlineMs: 5_000 } });
     const errors = [serverError(1), serverError(2), serverError(3)];
@@ -78,6 +82,10 @@ describe('bounds', () => {
     expect(h.clock.now() - h.start).toBe(2_000);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO11
+   */
   it('an attempt still running at the deadline is stopped: DeadlineExceededError, no failover', async () => {
     const h = harness({ options: { deadlineMs: 5_000 } });
     let attemptSignal: AbortSignal | undefined;
@@ -122,6 +130,10 @@ describe('bounds', () => {
     expect(provider.buckets).toEqual(['a', 'b', 'b', 'a']);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-ER07, REQ-1598-RO12
+   */
   it('if nothing is usable the error carries the earliest retry time', async () => {
     const h = harness({ buckets: ['a', 'b'] });
     const long = (ms: number) => new RateLimitError('slow down', { status: 429, retryAfterMs: ms });
@@ -134,6 +146,10 @@ describe('bounds', () => {
 });
 
 describe('failover', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-ER01
+   */
   it('the exhausted error carries the handler reasons, details, buckets and last error', async () => {
     const h = harness({
       world: { unusable: { b: 'no-token' }, cooldownUntil: { c: Date.UTC(2026, 0, 1, 14, 5) } },
@@ -183,6 +199,10 @@ describe('failover', () => {
     expect(error.message).toContain('  - b');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-IC02, REQ-1598-ER07
+   */
   it('passes trigger, status, Retry-After, its absolute time, the provider message, the caller signal and interactive to tryFailover', async () => {
     const h = harness({
       buckets: ['a', 'b'],
@@ -255,6 +275,10 @@ describe('failover', () => {
     expect((error as Error).message).toMatch(/^The only bucket for anthropic is unavailable:/);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO14, REQ-1598-FL06
+   */
   it('success calls resetSession: the tried set is cleared for the next request', async () => {
     const h = harness();
     const provider = new ScriptedProvider({ a: [fail(quota())] });

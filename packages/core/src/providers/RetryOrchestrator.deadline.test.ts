@@ -11,6 +11,10 @@ import type { BucketFailoverHandler } from '../config/failover.js';
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 describe('deadline while something runs', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO11
+   */
   it('a tryFailover still running at the deadline is stopped, and its signal aborts', async () => {
     let failoverSignal: AbortSignal | undefined;
     const h = harness({
@@ -47,6 +51,10 @@ describe('deadline while something runs', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P07
+ * @requirement REQ-1598-RO11
+ */
 describe('stream idle timeout', () => {
   /** A stream that yields the given chunks, then never yields again. */
   const stalling = (chunks: string[]) =>

@@ -256,7 +256,15 @@ describe('failover context', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P07
+ * @requirement REQ-1598-IC03
+ */
 describe('contract with the failover handler and the credential source', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO14
+   */
   it('tells the handler which bucket served, once per successful request (execute and stream)', async () => {
     const h = harness({ world: { cooldownUntil: { a: 0 } } });
     const provider = new ScriptedProvider({ a: [fail(quota())], b: [{ ok: 'x' }, { ok: 'y' }] });

@@ -193,6 +193,10 @@ describe('real SDK errors over HTTP', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL11
+   */
   it('Anthropic 200 stream with an overloaded_error SSE event → server, overloaded, no status', async () => {
     canned.set('sse', {
       status: 200,
@@ -253,6 +257,10 @@ describe('real SDK errors over HTTP', () => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL12
+   */
   it('Anthropic 403 "only authorized for use with Claude Code" is refused by policy', async () => {
     const error = await anthropicError('a403refused', {
       status: 403,
@@ -281,6 +289,10 @@ describe('real SDK errors over HTTP', () => {
     expect(classify(broken)).toMatchObject({ kind: 'server', status: 500, overloaded: false });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL10
+   */
   it('SDK connection error to a closed port → network with the socket code from the cause chain', async () => {
     const port = await closedPort();
     const client = new Anthropic({
@@ -328,6 +340,10 @@ describe('real SDK errors over HTTP', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL10
+ */
 describe('real fetch failures', () => {
   it('fetch to a closed port → network ECONNREFUSED', async () => {
     const port = await closedPort();

@@ -134,6 +134,10 @@ describe('headers', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL10
+ */
 describe('network errors through the cause chain', () => {
   const chain = (code: string): Error =>
     new TypeError('fetch failed', { cause: Object.assign(new Error('boom'), { code }) });

@@ -41,6 +41,10 @@ function example(lastError: unknown = new RateLimitError('429 rate limited', { s
 }
 
 describe('AllBucketsExhaustedError', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER03
+   */
   it('prints the exact §7 message for the three-bucket example', () => {
     expect(example().error.message).toBe(
       [
@@ -53,6 +57,10 @@ describe('AllBucketsExhaustedError', () => {
     );
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER01, REQ-1598-IC01
+   */
   it('keeps its fields: provider, buckets, reasons, details, earliest retry, not retryable', () => {
     const { error, lastError } = example();
     expect(error.name).toBe('AllBucketsExhaustedError');
@@ -67,6 +75,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.cause).toBe(lastError);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER01
+   */
   it('copies its inputs: later changes by the caller change nothing', () => {
     const { error, buckets, reasons, details } = example();
     const before = error.toJSON();
@@ -89,6 +101,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.toJSON()).toEqual(before);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER02
+   */
   it('reasons default to {}; the message still names the provider and every bucket', () => {
     const error = new AllBucketsExhaustedError('openai', ['work', 'home']);
     expect(error.bucketFailureReasons).toEqual({});
@@ -130,6 +146,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.message).toContain('--bucket a`');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER03
+   */
   it('suggests a login for the first bucket that needs one, in bucket order', () => {
     const error = new AllBucketsExhaustedError('anthropic', ['q', 's', 'b', 'c'], undefined, {
       q: 'quota-exhausted',
@@ -165,6 +185,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(only.message.split('\n').at(-1)).toBe('Next: unlock the keychain.');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER07
+   */
   it('earliestRetryAt is the smallest finite retryAt of any bucket (quota resets and long waits alike)', () => {
     const error = new AllBucketsExhaustedError(
       'anthropic',
@@ -182,6 +206,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.earliestRetryAt).toBe(1000);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER07, REQ-1598-IC01
+   */
   test.prop([
     fc.dictionary(
       fc.stringMatching(/^[a-z]{1,8}$/),
@@ -201,6 +229,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.earliestRetryAt).toBe(retryAts.length ? Math.min(...retryAts) : undefined);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER05
+   */
   it('toJSON has the same data, and nothing of lastError but its name and message', () => {
     const lastError = new QuotaError('usage limit reached', {
       status: 429,
@@ -247,6 +279,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.attemptedBuckets).toHaveLength(3);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER04
+   */
   it('the default time format is local HH:MM within 24 h of now', () => {
     const now = new Date(2026, 0, 1, 8, 0).getTime();
     const at = new Date(2026, 0, 1, 9, 7).getTime();
@@ -262,6 +298,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(error.message).toContain('Next: wait until 09:07.');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER04
+   */
   it('a retry time more than 24 h away is shown with its date', () => {
     const now = new Date(2026, 11, 1, 8, 0).getTime();
     const at = new Date(2026, 11, 3, 14, 5).getTime();
@@ -279,6 +319,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(formatRetryTime(at, at - 86_400_000)).toBe('Dec 3 14:05');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER05
+   */
   it('toJSON never throws: an impossible retry time and an unreadable lastError are left out', () => {
     const hostile = new Error('x');
     Object.defineProperty(hostile, 'message', {
@@ -306,6 +350,10 @@ describe('AllBucketsExhaustedError', () => {
     expect(withHostile.toJSON()).not.toHaveProperty('lastError');
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P06
+   * @requirement REQ-1598-ER06
+   */
   it("messages use the provider's own words, not the SDK's `429 {…}` rendering", () => {
     const sdk = new Error(
       '429 {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed your account\'s rate limit. Please try again later."}}',

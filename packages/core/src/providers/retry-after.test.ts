@@ -17,6 +17,10 @@ import {
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0); // Thu, 01 Jan 2026 12:00:00 GMT
 const iso = (offsetMs: number): string => new Date(NOW + offsetMs).toISOString();
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('parseRetryAfter: seconds', () => {
   it('reads integer seconds as ms', () => {
     expect(parseRetryAfter('120', NOW)).toBe(120_000);
@@ -52,6 +56,10 @@ describe('parseRetryAfter: seconds', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('parseRetryAfter: HTTP dates', () => {
   it('IMF-fixdate in the future → distance from now', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 12:00:30 GMT', NOW)).toBe(30_000);
@@ -109,6 +117,10 @@ describe('parseHttpDate: two-digit years (RFC 9110: more than 50 years ahead →
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('parseRetryAfterMs', () => {
   it('reads ms, decimals rounded', () => {
     expect(parseRetryAfterMs('1500')).toBe(1500);
@@ -122,6 +134,10 @@ describe('parseRetryAfterMs', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('parseOpenAIDuration', () => {
   it.each([
     ['1s', 1000],
@@ -253,6 +269,10 @@ describe('getHeader / headersToRecord', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('selectResetAfterMs', () => {
   it('prefers the Anthropic dimension whose remaining is 0, even when another resets later', () => {
     const h = new Headers({
@@ -318,6 +338,10 @@ describe('selectResetAfterMs', () => {
   });
 });
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 describe('readRateLimitTiming', () => {
   it('prefers retry-after-ms over retry-after', () => {
     const h = new Headers({ 'retry-after': '3', 'retry-after-ms': '2500' });
@@ -365,6 +389,10 @@ describe('properties', () => {
     expect(parseRetryAfter(date.toUTCString(), now)).toBe(expected);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL09
+   */
   test.prop([fc.string()])('strings that are neither numbers nor dates → undefined', (s) => {
     fc.pre(!/^\s*\d+(\.\d+)?\s*$/.test(s) && Number.isNaN(Date.parse(s)));
     expect(parseRetryAfter(s, NOW)).toBeUndefined();

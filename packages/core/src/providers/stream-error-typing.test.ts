@@ -19,6 +19,10 @@ const openaiEvent = (type: string, code: string | null = null, message = 'x') =>
 });
 
 describe('stream error events are typed by their code', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL11
+   */
   it.each([
     ['overloaded_error', 'server'],
     ['api_error', 'server'],
@@ -30,6 +34,10 @@ describe('stream error events are typed by their code', () => {
     expect(classifyProviderError(anthropicEvent(type)).kind).toBe(kind);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P04
+   * @requirement REQ-1598-CL11
+   */
   it.each([
     ['server_error', null, 'server'],
     ['tokens', 'rate_limit_exceeded', 'rate-limit'],

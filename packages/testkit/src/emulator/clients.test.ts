@@ -143,6 +143,10 @@ describe.each(WIRES)('$route client', (wire) => {
     });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO17
+   */
   test.each([
     { status: 500, retryAfterSeconds: undefined },
     { status: 503, retryAfterSeconds: 3 },

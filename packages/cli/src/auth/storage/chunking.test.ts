@@ -11,6 +11,10 @@ import {
   splitText,
 } from './chunking.js';
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P08
+ * @requirement REQ-1598-ST12
+ */
 describe('chunking', () => {
   test.prop([fc.string({ maxLength: 5000 }), fc.integer({ min: 1, max: 3000 })])(
     'split pieces are within the limit and join back to the original',

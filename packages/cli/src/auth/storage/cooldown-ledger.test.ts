@@ -19,6 +19,10 @@ afterEach(async () => {
 });
 
 describe('CooldownLedger', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-ST13
+   */
   it('is cooling until T, then not cooling, and prune removes the entry from the file', async () => {
     const clock = new FakeClock();
     const ledger = new CooldownLedger({ file, locksDir, clock });
@@ -168,6 +172,10 @@ describe('CooldownLedger', () => {
     expect((await ledger.list()).map((e) => e.bucket).sort()).toEqual(['ok', 'x']);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-ST13
+   */
   it('five processes writing at once lose no entry', { timeout: 90_000 }, async () => {
     const writers = Array.from({ length: 5 }, (_, w) =>
       runFixture(

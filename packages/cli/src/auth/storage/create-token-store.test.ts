@@ -23,6 +23,10 @@ afterEach(async () => {
 });
 
 describe('createTokenStore', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST08
+   */
   it('BATON_STORE=file gives the encrypted file store under the data dir and says which key', async () => {
     const machine = await createTokenStore({
       env: { BATON_STORE: 'file', BATON_DATA_DIR: dataDir },
@@ -42,6 +46,10 @@ describe('createTokenStore', () => {
     expect(await withPassphrase.store.get('p', 'b')).toMatchObject({ access_token: 'x' });
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST08
+   */
   it('BATON_STORE=keychain forces the keychain and says when it is unreachable', async () => {
     const env = {
       BATON_STORE: 'keychain',
@@ -69,6 +77,10 @@ describe('createTokenStore', () => {
 describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
   KEYCHAIN_TESTS_ENABLED ? 'createTokenStore with a real Secret Service' : KEYCHAIN_SKIP_NOTE,
   () => {
+    /**
+     * @plan PLAN-20260223-ISSUE1598.P08
+     * @requirement REQ-1598-ST06, REQ-1598-ST08
+     */
     it('auto picks the keychain when the probe passes, and the probe leaves nothing behind', async () => {
       const keychain = createKeychain();
       const probe = await probeKeychain(keychain);
@@ -87,6 +99,10 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
   },
 );
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P08
+ * @requirement REQ-1598-ST08
+ */
 describe('createTokenStore: auto decides once and keeps it', () => {
   const noBus = (): Record<string, string> => ({
     BATON_DATA_DIR: dataDir,
@@ -134,6 +150,10 @@ describe('createTokenStore: auto decides once and keeps it', () => {
 describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
   KEYCHAIN_TESTS_ENABLED ? 'sticky keychain (real Secret Service)' : KEYCHAIN_SKIP_NOTE,
   () => {
+    /**
+     * @plan PLAN-20260223-ISSUE1598.P08
+     * @requirement REQ-1598-ST08, REQ-1598-ST10
+     */
     it('keychain chosen, then unreachable: reported as such, get throws (never null), no file written', async () => {
       const env = {
         BATON_DATA_DIR: dataDir,

@@ -56,6 +56,10 @@ describe('EncryptedFileTokenStore across processes', { timeout: 180_000 }, () =>
     for (const [i, b] of buckets.entries()) expect(await store.get('multi', b)).toEqual(token(i));
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('a writer killed mid-write leaves the old value or a whole new one, and no temp file after the next write', async () => {
     const store = new EncryptedFileTokenStore({ dir });
     await store.save('kill', 'b', token(0));
@@ -97,6 +101,10 @@ if (!UTS) {
 }
 
 describe.skipIf(!UTS)('EncryptedFileTokenStore and the hostname', { timeout: 60_000 }, () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-SE03
+   */
   it('a token saved under one hostname reads back under another', async () => {
     const env = { ...process.env, BATON_DATA_DIR: path.dirname(dir), BATON_STORE: 'file' };
     const run = (hostname: string, args: string[]): Record<string, unknown> => {

@@ -80,6 +80,10 @@ describe('EncryptedFileTokenStore', () => {
     );
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('writes 0600 files in a 0700 dir, with no secret in clear', async () => {
     const store = new EncryptedFileTokenStore({ dir });
     await store.save('anthropic', 'work', token(1));
@@ -102,6 +106,10 @@ describe('EncryptedFileTokenStore', () => {
     expect(Buffer.from((JSON.parse(text) as { iv: string }).iv, 'base64')).toHaveLength(12);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST09
+   */
   it('reads a damaged entry as CORRUPT for that bucket only and keeps the file', async () => {
     const store = new EncryptedFileTokenStore({ dir });
     await store.save('anthropic', 'good', token(1));
@@ -170,6 +178,10 @@ async function writeVersion1(
   return file;
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P08
+ * @requirement REQ-1598-ST07
+ */
 describe('EncryptedFileTokenStore keys', () => {
   it('a wrong passphrase is KEY_MISMATCH: named fix, no login offered, no keychain advice', async () => {
     await new EncryptedFileTokenStore({ dir, passphrase: 'correct horse' }).save(
@@ -244,6 +256,10 @@ describe('EncryptedFileTokenStore keys', () => {
 });
 
 describe.skipIf(process.platform === 'win32')('EncryptedFileTokenStore and odd files', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('a FIFO at a token path reads as CORRUPT at once (no hang) and a save replaces it', async () => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, tokenFileName('anthropic', 'fifo'));
@@ -256,6 +272,10 @@ describe.skipIf(process.platform === 'win32')('EncryptedFileTokenStore and odd f
     expect(await store.get('anthropic', 'fifo')).toEqual(token(1));
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('a symlinked token file is not followed; a save replaces the link, not its target', async () => {
     const store = new EncryptedFileTokenStore({ dir });
     await store.save('anthropic', 'real', token(1));
@@ -272,6 +292,10 @@ describe.skipIf(process.platform === 'win32')('EncryptedFileTokenStore and odd f
     expect(await store.get('anthropic', 'link')).toEqual(token(2));
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('a token file or key file open to others (0644) is read, tightened to 0600 and reported', async () => {
     const warnings: string[] = [];
     const store = new EncryptedFileTokenStore({ dir, onWarning: (m) => warnings.push(m) });
@@ -290,6 +314,10 @@ describe.skipIf(process.platform === 'win32')('EncryptedFileTokenStore and odd f
     ]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST11
+   */
   it('the next write removes temp files of a dead writer but not one a live writer holds', async () => {
     const store = new EncryptedFileTokenStore({ dir });
     await store.save('anthropic', 'work', token(1));

@@ -155,6 +155,10 @@ describe('FileLock across real processes', { timeout: 120_000 }, () => {
     expect(overlaps).toBe(0);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-LK01
+   */
   it(`a holder killed with SIGKILL while 3-6 waiters wait: one at a time, ${KILL_TRIALS} trials`, async () => {
     const lock = new FileLock({ dir });
     const key = 'anthropic:killed';
@@ -211,6 +215,10 @@ if (!UNSHARE) {
 }
 
 describe.skipIf(!UNSHARE)('FileLock and PID namespaces', { timeout: 60_000 }, () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-LK01
+   */
   it('a holder in another PID namespace (pid 1 there) is waited for, never robbed', async () => {
     const key = 'anthropic:namespaced';
     const holder = spawn(

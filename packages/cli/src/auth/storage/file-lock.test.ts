@@ -45,6 +45,10 @@ async function driveSleeps<T>(clock: FakeClock, promise: Promise<T>): Promise<T>
   return tracked;
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P09
+ * @requirement REQ-1598-LK02
+ */
 describe('lockBackoffDelay', () => {
   test.prop([
     fc.integer({ min: 0, max: 40 }),
@@ -64,6 +68,10 @@ describe('lockBackoffDelay', () => {
 });
 
 describe('FileLock (one process, fake clock)', () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-LK02
+   */
   it('a waiter behind a holder backs off, then gives up after 10 s naming P/B and the holder pid', async () => {
     const clock = new FakeClock();
     const lock = new FileLock({ dir, clock, random: noJitter });
@@ -126,6 +134,10 @@ describe('FileLock (one process, fake clock)', () => {
     await held.release();
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P09
+   * @requirement REQ-1598-LK05
+   */
   it('ignores whatever an old lock file says: no record, a corrupt one or a dead pid never block', async () => {
     await mkdir(dir, { recursive: true });
     const lock = new FileLock({ dir, clock: new FakeClock(), random: noJitter });

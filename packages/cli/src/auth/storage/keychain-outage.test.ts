@@ -49,6 +49,10 @@ function hasCommand(name: string): boolean {
 }
 
 describe('no Secret Service', { timeout: CASE_TIMEOUT_MS }, () => {
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST06
+   */
   it('gives UNAVAILABLE quickly for an unreachable bus, and auto picks the file store', async () => {
     await withTempDir('baton-nobus-', async (dataDir) => {
       const env = {
@@ -114,6 +118,10 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
   KEYCHAIN_TESTS_ENABLED ? 'locked or hanging keychain (real gnome-keyring)' : KEYCHAIN_SKIP_NOTE,
   { timeout: CASE_TIMEOUT_MS },
   () => {
+    /**
+     * @plan PLAN-20260223-ISSUE1598.P08
+     * @requirement REQ-1598-ST08, REQ-1598-ST10
+     */
     it('a locked keyring gives LOCKED on get and save, never null; auto keeps it and says why', async () => {
       await withTempDir('baton-locked-', async (home) => {
         const dataDir = path.join(home, 'data');
@@ -170,6 +178,11 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
       });
     });
 
+    /**
+     * @plan PLAN-20260223-ISSUE1598.P08
+     * @plan PLAN-20260223-ISSUE1598.P17
+     * @requirement REQ-1598-ST06, REQ-1598-CLI05
+     */
     it('a stopped keyring daemon: get, save and list give TIMEOUT and the process exits by itself within the limit + 1 s', async () => {
       await withTempDir('baton-hang-', async (home) => {
         const keyring = await startPrivateKeyring(home, true);
@@ -216,6 +229,10 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(
       });
     });
 
+    /**
+     * @plan PLAN-20260223-ISSUE1598.P08
+     * @requirement REQ-1598-ST08
+     */
     it('sticky: the keychain auto chose, then hung, is reported unreachable; get throws, nothing goes to files', async () => {
       await withTempDir('baton-sticky-', async (home) => {
         const dataDir = path.join(home, 'data');

@@ -109,6 +109,10 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(title, () => {
     expect(await store.get('prop', 'extras')).toEqual(value);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST12
+   */
   it('splits a token over the Windows secret limit and reads it back whole', async () => {
     const chunked = new KeychainTokenStore({
       keychain,
@@ -142,6 +146,10 @@ describe.skipIf(!KEYCHAIN_TESTS_ENABLED)(title, () => {
     ).toEqual([]);
   });
 
+  /**
+   * @plan PLAN-20260223-ISSUE1598.P08
+   * @requirement REQ-1598-ST09
+   */
   it('reads a corrupt entry as CORRUPT for that key only and never deletes it', async () => {
     await store.save('corr', 'good', token(30));
     await keychain.setPassword(service, 'corr:bad', '{"access_token": "sk-secret-value-123", ');
