@@ -239,6 +239,10 @@ interface NetworkSignal {
   code?: string;
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL10
+ */
 function readNetwork(error: unknown): NetworkSignal {
   let network = false;
   let code: string | undefined;
@@ -330,6 +334,10 @@ function classifyUnsafe(error: unknown, now: number): ClassifiedProviderError {
   };
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL10, REQ-1598-CL11, REQ-1598-CL12
+ */
 export function classifyProviderError(
   error: unknown,
   options: ClassifyOptions = {},

@@ -97,6 +97,9 @@ function safeIso(epochMs: number): string | undefined {
 /**
  * Every bucket of a provider failed. Never retryable: no outer layer may retry it.
  * Inputs are copied, so later changes to the caller's arrays or records do not leak in.
+ * @plan PLAN-20260223-ISSUE1598.P06
+ * @requirement REQ-1598-ER01, REQ-1598-ER02, REQ-1598-ER03, REQ-1598-ER04
+ * @requirement REQ-1598-ER05, REQ-1598-ER06, REQ-1598-ER07
  */
 export class AllBucketsExhaustedError extends Error {
   override readonly name = 'AllBucketsExhaustedError';

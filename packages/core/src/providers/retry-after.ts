@@ -152,6 +152,8 @@ export function parseRfc3339(value: string): number | undefined {
 /**
  * `Retry-After`: seconds (integer, or decimal as some proxies send) or an HTTP date.
  * Returns ms ≥ 0 (a date in the past is 0); garbage, negative or non-finite values are undefined.
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
  */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
@@ -298,7 +300,11 @@ export function selectResetAfterMs(headers: HeaderSource, now: number): number |
   return Math.max(...pool.map((c) => c.ms));
 }
 
-/** Everything the headers say about when to try again. */
+/**
+ * Everything the headers say about when to try again.
+ * @plan PLAN-20260223-ISSUE1598.P04
+ * @requirement REQ-1598-CL09
+ */
 export function readRateLimitTiming(headers: HeaderSource, now: number): RateLimitTiming {
   const out: RateLimitTiming = {};
   const retryAfterMs =

@@ -92,6 +92,8 @@ export abstract class SdkStreamingClient<O extends SdkClientOptions> implements 
   /**
    * The SDK settings both clients must use: no SDK retries and no SDK timeout (the RetryOrchestrator
    * is the only retry loop and owns the deadline), the base URL and any extra headers.
+   * @plan PLAN-20260223-ISSUE1598.P07
+   * @requirement REQ-1598-RO17
    */
   protected transportOptions(): {
     baseURL: string;

@@ -34,7 +34,11 @@ function flattenNestedError(body: JsonObject): JsonObject {
   return flat;
 }
 
-/** The body as openid-client should see it; pure, so it can be tested on its own. */
+/**
+ * The body as openid-client should see it; pure, so it can be tested on its own.
+ * @plan PLAN-20260223-ISSUE1598.P10
+ * @requirement REQ-1598-ST04
+ */
 export function normaliseTokenEndpointBody(raw: JsonObject): JsonObject {
   const body = flattenNestedError(raw);
   // Servers send `refresh_token: null`, `scope: ""`, `expires_in: null`: "absent" in every case.

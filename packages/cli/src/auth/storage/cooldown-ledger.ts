@@ -91,6 +91,10 @@ export interface CooldownLedgerOptions {
 
 type Entries = Record<string, CooldownEntry>;
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P09
+ * @requirement REQ-1598-ST13
+ */
 export class CooldownLedger {
   private readonly file: string;
   private readonly clock: Clock;

@@ -138,7 +138,11 @@ export function fileStoreFor(env: Env): EncryptedFileTokenStore {
   });
 }
 
-/** Builds the store BATON_STORE asks for; `auto` follows the recorded choice, or makes and records it. */
+/**
+ * Builds the store BATON_STORE asks for; `auto` follows the recorded choice, or makes and records it.
+ * @plan PLAN-20260223-ISSUE1598.P08
+ * @requirement REQ-1598-ST06, REQ-1598-ST08
+ */
 export async function createTokenStore(
   options: CreateTokenStoreOptions = {},
 ): Promise<CreatedTokenStore> {

@@ -77,6 +77,10 @@ function ioError(
   );
 }
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P08
+ * @requirement REQ-1598-ST07, REQ-1598-ST09, REQ-1598-ST11
+ */
 export class EncryptedFileTokenStore implements TokenStore {
   private readonly dir: string;
   private readonly keys: StoreKeys;

@@ -32,7 +32,11 @@ export interface LockBackoffOptions {
   jitterRatio: number;
 }
 
-/** The wait before retry number `attempt` (0-based): doubling from the initial delay, capped, jittered. */
+/**
+ * The wait before retry number `attempt` (0-based): doubling from the initial delay, capped, jittered.
+ * @plan PLAN-20260223-ISSUE1598.P09
+ * @requirement REQ-1598-LK02
+ */
 export function lockBackoffDelay(
   attempt: number,
   random: RandomSource,
@@ -97,6 +101,10 @@ const KEY_PATTERN = /^[A-Za-z0-9._@:-]{1,160}$/;
 /** Never follow a symlink planted at a lock path (0 where the platform has no such flag). */
 const OPEN_FLAGS = fsConstants.O_RDWR | fsConstants.O_CREAT | (fsConstants.O_NOFOLLOW ?? 0);
 
+/**
+ * @plan PLAN-20260223-ISSUE1598.P09
+ * @requirement REQ-1598-LK01, REQ-1598-LK02, REQ-1598-LK05
+ */
 export class FileLock {
   private readonly dir: string;
   private readonly clock: Clock;
