@@ -13,6 +13,14 @@ import {
 import { EmulatorStats } from './stats.js';
 import { FaultQueue } from './faults.js';
 import { openaiWire } from './openai-wire.js';
+import { responsesWire } from './responses-wire.js';
+import {
+  CODE_ASSIST_BASE_PATH,
+  codeAssistQuotaAnswer,
+  codeAssistWire,
+  requestProject,
+} from './code-assist-wire.js';
+import { CodeAssistAccounts } from './code-assist-setup.js';
 import { QuotaWindows, retryAfterSeconds, type QuotaDecision } from './quota.js';
 import { quotaAnswer } from './quota-responses.js';
 import { writeVerbatim } from './verbatim.js';
@@ -66,6 +74,7 @@ class ProviderEmulator {
   readonly faults = new FaultQueue();
   readonly credentials: CredentialChecker;
   readonly quotas: QuotaWindows;
+  readonly codeAssist: CodeAssistAccounts;
   private readonly clock: Clock;
   private readonly lifetime = new AbortController();
   private readonly sockets = new Set<Socket>();
@@ -79,6 +88,7 @@ class ProviderEmulator {
     this.clock = options.clock ?? systemClock;
     this.credentials = new CredentialChecker(options.staticKeys, options.introspection);
     this.quotas = new QuotaWindows(this.clock, options.quotas, options.defaultQuota);
+    this.codeAssist = new CodeAssistAccounts(options.codeAssist);
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -88,7 +98,13 @@ class ProviderEmulator {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.on('error', () => undefined);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const wire = path.includes('/chat/') ? openaiWire : anthropicWire;
+    const wire = path.startsWith(CODE_ASSIST_BASE_PATH)
+      ? codeAssistWire
+      : path === responsesWire.path
+        ? responsesWire
+        : path.includes('/chat/')
+          ? openaiWire
+          : anthropicWire;
     const credential = readCredential(req.headers);
     const aborter = new AbortController();
     const ctx: RequestContext = {
@@ -110,6 +126,17 @@ class ProviderEmulator {
       if (early) this.stats.clientClosed(ctx.record, ctx.stream.chunksSent, this.clock.now());
     });
 
+    // Code Assist's setup methods (loadCodeAssist, onboardUser, the operation) answer per account.
+    if (wire === codeAssistWire && path !== wire.path) {
+      const check = await this.credentials.check(credential.token, ctx.signal);
+      if (!check.ok) return this.refuse(res, ctx, check, credential.token);
+      ctx.record.account = check.account;
+      this.stats.authenticated(ctx.record);
+      const setup = this.codeAssist.answer(path.slice(CODE_ASSIST_BASE_PATH.length), check.account);
+      if (!setup) return this.fail(res, ctx, 404, `no route for ${path}`);
+      this.stats.responded(ctx.record, setup.status);
+      return sendJson(res, setup.status, {}, setup.body);
+    }
     if (path !== wire.path) return this.fail(res, ctx, 404, `no route for ${path}`);
     if (req.method !== 'POST') return this.fail(res, ctx, 405, `use POST for ${path}`);
     let raw: string;
@@ -142,6 +169,15 @@ class ProviderEmulator {
     ctx.record.body = body;
     const parsed = wire.parse(body);
     if ('error' in parsed) return this.fail(res, ctx, 400, parsed.error);
+    // A Code Assist call must name the project of the account the token belongs to.
+    const refused =
+      wire === codeAssistWire
+        ? this.codeAssist.checkProject(check.account, requestProject(body))
+        : undefined;
+    if (refused) {
+      this.stats.responded(ctx.record, refused.status);
+      return sendJson(res, refused.status, {}, refused.body);
+    }
     ctx.record.stream = parsed.stream;
     ctx.record.model = parsed.model;
     await this.serve(res, ctx, check.account, parsed);
@@ -211,7 +247,10 @@ class ProviderEmulator {
       resetAt: quota.resetAt,
       seconds: retryAfterSeconds(quota.retryAfterMs),
     };
-    const answer = quotaAnswer(ctx.wire.route, state, this.clock.now());
+    const answer =
+      ctx.wire === codeAssistWire
+        ? codeAssistQuotaAnswer(state)
+        : quotaAnswer(ctx.wire.route, state, this.clock.now());
     this.stats.responded(ctx.record, answer.status);
     sendJson(res, answer.status, { ...headers, ...answer.headers }, answer.body);
   }

@@ -1,5 +1,6 @@
 // The provider emulator's public shapes: options, quota rules, faults, counters and the handle
 // tests, the demo and benchmarks drive it through.
+import type { CodeAssistEmulatorOptions } from './code-assist-setup.js';
 import type { Clock } from '@baton/core';
 
 /** Which wire format a request came in on. */
@@ -56,6 +57,8 @@ export interface ProviderEmulatorOptions {
    * the 401 Anthropic sends ("OAuth authentication is currently not supported."). Default true.
    */
   requireOAuthBeta?: boolean;
+  /** Projects and onboarding of the Code Assist route (`/v1internal`). */
+  codeAssist?: CodeAssistEmulatorOptions;
   /** Loopback by default. */
   host?: string;
   port?: number;
