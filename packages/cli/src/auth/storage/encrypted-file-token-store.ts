@@ -116,6 +116,7 @@ export class EncryptedFileTokenStore implements TokenStore {
 
   async get(provider: string, bucket: string): Promise<OAuthToken | null> {
     const account = tokenKey(provider, bucket);
+    await this.refuseLinkedDir();
     const file = path.join(this.dir, tokenFileName(provider, bucket));
     const names = { provider, bucket, backend: 'file' as const };
     const corrupt = (why: string): TokenStoreError =>
@@ -215,6 +216,7 @@ export class EncryptedFileTokenStore implements TokenStore {
 
   async save(provider: string, bucket: string, token: OAuthToken): Promise<void> {
     const file = path.join(this.dir, tokenFileName(provider, bucket));
+    await this.refuseLinkedDir();
     let data: string;
     try {
       data = await this.encode(provider, bucket, token);
@@ -241,6 +243,7 @@ export class EncryptedFileTokenStore implements TokenStore {
 
   async remove(provider: string, bucket: string): Promise<boolean> {
     tokenKey(provider, bucket);
+    await this.refuseLinkedDir();
     const file = path.join(this.dir, tokenFileName(provider, bucket));
     try {
       await fs.unlink(file);
@@ -268,7 +271,32 @@ export class EncryptedFileTokenStore implements TokenStore {
     await ensurePrivateDir(this.dir);
   }
 
+  /**
+   * The token directory must be a real directory: a symbolic link would lead reads and writes out
+   * of the data dir (BEHAVIOR §2). Reported as an outage the user fixes, never as "no token".
+   */
+  private async refuseLinkedDir(): Promise<void> {
+    let linked: boolean;
+    try {
+      linked = (await fs.lstat(this.dir)).isSymbolicLink();
+    } catch {
+      return; // absent (created on the first save) or unreadable (the operation itself reports it)
+    }
+    if (linked) {
+      throw new TokenStoreError(
+        'DENIED',
+        `the token directory ${this.dir} is a symbolic link; baton does not follow links out of its data dir`,
+        {
+          backend: 'file',
+          remediation:
+            'Replace the link with a real directory holding the token files, or point BATON_DATA_DIR at the real location.',
+        },
+      );
+    }
+  }
+
   private async entries(): Promise<Array<{ provider: string; bucket: string }>> {
+    await this.refuseLinkedDir();
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
