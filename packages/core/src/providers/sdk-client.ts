@@ -68,6 +68,15 @@ export interface SdkClientOptions {
   clock?: Pick<Clock, 'now'>;
 }
 
+/** The SDK settings every client uses (see SdkStreamingClient.transportOptions). */
+export interface SdkTransportOptions {
+  baseURL: string;
+  maxRetries: 0;
+  timeout: number;
+  fetch: typeof fetch;
+  defaultHeaders?: Record<string, string>;
+}
+
 export abstract class SdkStreamingClient<O extends SdkClientOptions> implements ProviderClient {
   readonly provider: string;
   protected readonly clock: Pick<Clock, 'now'>;
@@ -95,13 +104,7 @@ export abstract class SdkStreamingClient<O extends SdkClientOptions> implements 
    * @plan PLAN-20260223-ISSUE1598.P07
    * @requirement REQ-1598-RO17
    */
-  protected transportOptions(): {
-    baseURL: string;
-    maxRetries: 0;
-    timeout: number;
-    fetch: typeof fetch;
-    defaultHeaders?: Record<string, string>;
-  } {
+  protected transportOptions(): SdkTransportOptions {
     return {
       baseURL: this.options.baseURL,
       maxRetries: 0,

@@ -3,7 +3,12 @@
 // The SDK is loaded on first use so that importing @baton/core stays cheap (child processes,
 // commands that never call a provider).
 import type OpenAI from 'openai';
-import { SdkStreamingClient, withoutSdkEnvironment, type SdkClientOptions } from '../sdk-client.js';
+import {
+  SdkStreamingClient,
+  withoutSdkEnvironment,
+  type SdkClientOptions,
+  type SdkTransportOptions,
+} from '../sdk-client.js';
 import type {
   ProviderChunk,
   ProviderCredential,
@@ -30,20 +35,8 @@ export class OpenAIChatClient extends SdkStreamingClient<OpenAIChatClientOptions
    * and an API key travel as `Authorization: Bearer`. The organisation/project/admin variables of
    * the environment are not read: they would add headers a compatible server does not expect.
    */
-  private async sdk(credential: ProviderCredential): Promise<OpenAI> {
-    const { default: Sdk } = await import('openai');
-    return withoutSdkEnvironment(
-      'OPENAI_',
-      () =>
-        new Sdk({
-          apiKey: credential.token ?? credential.apiKey,
-          adminAPIKey: null,
-          organization: null,
-          project: null,
-          webhookSecret: null,
-          ...this.transportOptions(),
-        }),
-    );
+  private sdk(credential: ProviderCredential): Promise<OpenAI> {
+    return openAISdk(credential, this.transportOptions());
   }
 
   protected async *events(
@@ -101,4 +94,28 @@ function readUsage(raw: { prompt_tokens?: number; completion_tokens?: number }):
   if (typeof raw.prompt_tokens === 'number') usage.inputTokens = raw.prompt_tokens;
   if (typeof raw.completion_tokens === 'number') usage.outputTokens = raw.completion_tokens;
   return usage;
+}
+
+/**
+ * An `openai` SDK client for one request, built without the SDK's environment variables (their
+ * organisation/project/admin headers would reach servers that do not expect them). The SDK module
+ * is loaded on first use. Shared by the chat-completions and Responses clients.
+ */
+export async function openAISdk(
+  credential: ProviderCredential,
+  transport: SdkTransportOptions,
+): Promise<OpenAI> {
+  const { default: Sdk } = await import('openai');
+  return withoutSdkEnvironment(
+    'OPENAI_',
+    () =>
+      new Sdk({
+        apiKey: credential.token ?? credential.apiKey,
+        adminAPIKey: null,
+        organization: null,
+        project: null,
+        webhookSecret: null,
+        ...transport,
+      }),
+  );
 }

@@ -2,7 +2,8 @@
 // streams through the official SDK with its retries and timeout off and maps the Responses events
 // onto the provider interface. The SDK is loaded on first use, as in OpenAIChatClient.
 import type OpenAI from 'openai';
-import { SdkStreamingClient, withoutSdkEnvironment, type SdkClientOptions } from '../sdk-client.js';
+import { SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
+import { openAISdk } from './OpenAIChatClient.js';
 import type {
   ProviderChunk,
   ProviderCredential,
@@ -78,27 +79,14 @@ export class OpenAIResponsesClient extends SdkStreamingClient<OpenAIResponsesCli
   }
 
   /** One SDK client per request (the credential and the account header change with the bucket). */
-  private async sdk(credential: ProviderStreamOptions): Promise<OpenAI> {
-    const { default: Sdk } = await import('openai');
+  private sdk(credential: ProviderStreamOptions): Promise<OpenAI> {
     const transport = this.transportOptions();
     const headers: Record<string, string> = { ...transport.defaultHeaders };
     if (this.options.originator !== undefined) headers.originator = this.options.originator;
     // openai/codex `codex-rs/core/src/client.rs`: ChatGPT-plan requests name the account.
     const account = codexAccountId(credential.tokenFields);
     if (account !== undefined) headers['chatgpt-account-id'] = account;
-    return withoutSdkEnvironment(
-      'OPENAI_',
-      () =>
-        new Sdk({
-          apiKey: credential.token ?? credential.apiKey,
-          adminAPIKey: null,
-          organization: null,
-          project: null,
-          webhookSecret: null,
-          ...transport,
-          defaultHeaders: headers,
-        }),
-    );
+    return openAISdk(credential, { ...transport, defaultHeaders: headers });
   }
 
   protected async *events(
