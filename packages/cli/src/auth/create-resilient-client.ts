@@ -4,6 +4,7 @@
 import {
   AnthropicMessagesClient,
   AuthenticationError,
+  CODE_ASSIST_PROJECT_FIELD,
   CodeAssistClient,
   isTokenStoreError,
   OpenAIResponsesClient,
@@ -14,6 +15,7 @@ import {
   systemRandom,
   type AttemptContext,
   type Clock,
+  type CodeAssistClientOptions,
   type FailoverEvent,
   type OAuthToken,
   type ProviderChunk,
@@ -86,11 +88,18 @@ export interface ResilientClient {
   currentBucket(): string;
 }
 
+/** What the wire client tells its owner about a credential, to be kept with the bucket. */
+export interface ProviderClientHooks {
+  /** The Code Assist project found for a token that carried none. */
+  onProject?: CodeAssistClientOptions['onProject'];
+}
+
 /** The wire client for a provider config (Anthropic Messages or OpenAI-compatible chat). */
 export function providerClientFor(
   config: ProviderConfig,
   baseUrl: string | undefined,
   clock: Clock,
+  hooks: ProviderClientHooks = {},
 ): ProviderClient {
   const options = { baseURL: baseUrl ?? config.baseUrl, provider: config.name, clock };
   // Codex: `originator` as the Codex CLI sends it, and no `max_output_tokens` (the Codex CLI sends none
@@ -101,7 +110,11 @@ export function providerClientFor(
       originator: CODEX_ORIGINATOR,
       sendMaxTokens: false,
     });
-  if (config.api === 'code-assist') return new CodeAssistClient(options);
+  if (config.api === 'code-assist')
+    return new CodeAssistClient({
+      ...options,
+      ...(hooks.onProject ? { onProject: hooks.onProject } : {}),
+    });
   return config.api === 'anthropic'
     ? new AnthropicMessagesClient(options)
     : new OpenAIChatClient(options);
@@ -119,7 +132,27 @@ export function createResilientClient(
   const random = deps.random ?? systemRandom;
   const { manager, ledger } = deps;
   const provider = profile.provider;
-  const client = deps.client ?? providerClientFor(deps.providerConfig, profile.baseUrl, clock);
+  /**
+   * The bucket and token of each attempt, by the `tokenFields` object handed to the wire client: the
+   * client gives that object back with a project it found, and the project goes to that bucket only.
+   */
+  const attempts = new WeakMap<object, { bucket: string; token: OAuthToken }>();
+  const client =
+    deps.client ??
+    providerClientFor(deps.providerConfig, profile.baseUrl, clock, {
+      // Stored with the bucket (the manager writes it): later processes skip loadCodeAssist.
+      onProject: async (project, tokenFields) => {
+        const attempt = tokenFields && attempts.get(tokenFields);
+        if (attempt)
+          await manager.rememberTokenField(
+            provider,
+            attempt.bucket,
+            attempt.token,
+            CODE_ASSIST_PROJECT_FIELD,
+            project,
+          );
+      },
+    });
   // Renewal timers of this provider's buckets the profile no longer lists are not kept (BEHAVIOR §4).
   manager.renewal?.retainOnly(provider, profile.buckets);
   const handler = new BucketFailoverHandlerImpl({
@@ -190,10 +223,12 @@ export function createResilientClient(
       });
     }
     context.reportCredential(token.access_token);
+    const tokenFields = providerFields(token);
+    attempts.set(tokenFields, { bucket, token });
     yield* client.stream(request, {
       ...requestCredential(token),
       signal: context.signal,
-      tokenFields: providerFields(token),
+      tokenFields,
     });
   }
 

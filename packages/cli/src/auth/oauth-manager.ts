@@ -36,6 +36,7 @@ import {
 } from './flows/oauth-client.js';
 import type { ProviderConfig } from './flows/provider-config.js';
 import { refreshToken } from './flows/refresh.js';
+import { isProviderField } from './token-fields.js';
 import {
   ProactiveRenewalScheduler,
   type RenewalEvent,
@@ -390,6 +391,54 @@ export class OAuthManager {
     throwIfAborted(signal);
     // force: the token is not near expiry yet, but renewing early is the point.
     return this.refreshShared(provider, bucket, startedFrom, true, signal);
+  }
+
+  /**
+   * Keeps a provider field found during a request (the Code Assist project) with the bucket's token,
+   * so later processes need not look it up again. Under the bucket's lock the stored token is read
+   * again and the field written onto it only while it is still the grant the request used (same
+   * access token, or same refresh token): a token another process rotated in, or a new login's, is
+   * never overwritten nor given a value found for another credential. A lock or store failure is
+   * logged, not thrown: the request goes on and the field is looked up again next time.
+   * Returns whether the field is now stored.
+   */
+  async rememberTokenField(
+    provider: string,
+    bucket: string,
+    used: Pick<OAuthToken, 'access_token' | 'refresh_token'>,
+    field: string,
+    value: string,
+  ): Promise<boolean> {
+    if (!isProviderField(field)) throw new RangeError(`${field} is not a provider field`);
+    const key = tokenKey(provider, bucket);
+    try {
+      return await this.lock.withLock(
+        key,
+        async () => {
+          const stored = await this.store.get(provider, bucket);
+          const sameGrant =
+            stored !== null &&
+            (stored.access_token === used.access_token ||
+              (used.refresh_token !== undefined && stored.refresh_token === used.refresh_token));
+          if (!sameGrant) {
+            this.log(`${provider}/${bucket}: the token changed meanwhile, ${field} not stored`);
+            return false;
+          }
+          if (stored[field] === value) return true;
+          const updated: OAuthToken = { ...stored, [field]: value };
+          this.recentReads.delete(key);
+          await this.store.save(provider, bucket, updated);
+          const known = this.known.get(key);
+          if (known && sameTokens(known, updated)) this.known.set(key, updated);
+          this.log(`${provider}/${bucket}: stored ${field} with the token`);
+          return true;
+        },
+        { verb: 'updating', waitMs: this.refreshLockWaitMs },
+      );
+    } catch (error) {
+      this.log(`${provider}/${bucket}: could not store ${field}: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   private remember(provider: string, bucket: string, token: OAuthToken, fresh = false): void {

@@ -12,8 +12,11 @@ const NOT_PROVIDER_FIELDS: ReadonlySet<string> = new Set([
   'kind',
 ]);
 
+/** A field a provider may keep with the token (not one of the standard or secret fields). */
+export function isProviderField(name: string): boolean {
+  return !NOT_PROVIDER_FIELDS.has(name);
+}
+
 export function providerFields(token: OAuthToken): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(token).filter(([name]) => !NOT_PROVIDER_FIELDS.has(name)),
-  );
+  return Object.fromEntries(Object.entries(token).filter(([name]) => isProviderField(name)));
 }

@@ -24,6 +24,12 @@ const LEGACY_TIER = {
 const ONBOARD_RESPONSE_TYPE =
   'type.googleapis.com/google.internal.cloud.code.v1internal.OnboardUserResponse';
 
+/** One setup call the emulator answered (the request log does not tell them apart). */
+export interface CodeAssistSetupCall {
+  method: 'loadCodeAssist' | 'onboardUser' | 'operation';
+  account: string;
+}
+
 /** How the emulated Code Assist sets accounts up. */
 export interface CodeAssistEmulatorOptions {
   /** Accounts that already have a project (account → project id); others must be onboarded. */
@@ -33,6 +39,8 @@ export interface CodeAssistEmulatorOptions {
    * operation that finishes on its first poll. Default false.
    */
   onboardAtOnce?: boolean;
+  /** Told every setup call, so a test can count the lookups a stored project spares. */
+  onSetupCall?: (call: CodeAssistSetupCall) => void;
 }
 
 export class CodeAssistAccounts {
@@ -41,7 +49,7 @@ export class CodeAssistAccounts {
   private readonly onboardAtOnce: boolean;
   private seq = 0;
 
-  constructor(options: CodeAssistEmulatorOptions = {}) {
+  constructor(private readonly options: CodeAssistEmulatorOptions = {}) {
     for (const [account, project] of Object.entries(options.projects ?? {}))
       this.projects.set(account, project);
     this.onboardAtOnce = options.onboardAtOnce ?? false;
@@ -56,9 +64,18 @@ export class CodeAssistAccounts {
    * part of the path after `/v1internal`. Undefined for any other path.
    */
   answer(method: string, account: string): SetupAnswer | undefined {
-    if (method === ':loadCodeAssist') return { status: 200, body: this.load(account) };
-    if (method === ':onboardUser') return { status: 200, body: this.onboard(account) };
-    if (method.startsWith('/operations/')) return this.poll(method.slice(1), account);
+    if (method === ':loadCodeAssist') {
+      this.options.onSetupCall?.({ method: 'loadCodeAssist', account });
+      return { status: 200, body: this.load(account) };
+    }
+    if (method === ':onboardUser') {
+      this.options.onSetupCall?.({ method: 'onboardUser', account });
+      return { status: 200, body: this.onboard(account) };
+    }
+    if (method.startsWith('/operations/')) {
+      this.options.onSetupCall?.({ method: 'operation', account });
+      return this.poll(method.slice(1), account);
+    }
     return undefined;
   }
 
