@@ -67,6 +67,7 @@ const SELF_EXPLAINING: ReadonlySet<string> = new Set([
   'ProviderConfigError',
   'StoreChoiceError',
   'PastedCodeFormatError',
+  'LoginCancelledError',
 ]);
 const LOGIN_ERRORS: ReadonlySet<string> = new Set([
   'OAuthFlowError',

@@ -104,10 +104,13 @@ describe('codex preset (Codex CLI public client)', () => {
     // openai/codex codex-rs/login/src/auth/revoke.rs: REVOKE_TOKEN_URL.
     expect(config.endpoints?.revocation).toBe('https://auth.openai.com/oauth/revoke');
     expect(config.scopes).toEqual(['openid', 'profile', 'email', 'offline_access']);
+    // openai/codex codex-rs/login/src/server.rs: DEFAULT_PORT = 1455, FALLBACK_PORT = 1457 (both on
+    // the client's redirect allow-list), and bind_server sends a busy port `GET /cancel`.
     expect(config.callback).toEqual({
       host: 'localhost',
       path: '/auth/callback',
-      ports: { from: 1455, to: 1455 },
+      ports: [1455, 1457],
+      cancelPrevious: true,
     });
     // openai/codex codex-rs/login/src/server.rs build_authorize_url: these three, and no `prompt`.
     expect(config.authorizationParams).toEqual({
@@ -115,6 +118,13 @@ describe('codex preset (Codex CLI public client)', () => {
       codex_cli_simplified_flow: 'true',
       originator: 'codex_cli_rs',
     });
+  });
+
+  it('logs in with --device through the deviceauth endpoints, not RFC 8628', () => {
+    // openai/codex codex-rs/login/src/device_code_auth.rs: /api/accounts/deviceauth/usercode and
+    // /token under the issuer, the user opens https://auth.openai.com/codex/device.
+    expect(config.deviceFlow).toBe('codex-deviceauth');
+    expect(config.endpoints?.deviceAuthorization).toBeUndefined();
   });
 
   it('speaks the Responses API at the Codex backend, naming itself codex_cli_rs', () => {

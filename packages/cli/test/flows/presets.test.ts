@@ -21,6 +21,7 @@ import {
   startDeviceAuthorization,
   type PresetName,
 } from '../../src/auth/flows/index.js';
+import { CODEX_FALLBACK_CALLBACK_PORT } from '../../src/auth/flows/presets/codex.js';
 import { thrownBy } from './helpers.js';
 import { startRawHttpServer } from '@baton/testkit';
 
@@ -63,13 +64,15 @@ describe('provider presets', () => {
     expect(params.scope?.split(' ')).toEqual(['openid', 'profile', 'email', 'model.completion']);
   });
 
-  it('codex expects its fixed loopback callback on localhost:1455', () => {
+  it('codex expects its loopback callback on localhost:1455, then 1457, taking over from an earlier login', () => {
     const config = presetConfig('codex');
     expect(config.callback).toEqual({
       host: 'localhost',
       path: '/auth/callback',
-      ports: { from: CODEX_CALLBACK_PORT, to: CODEX_CALLBACK_PORT },
+      ports: [CODEX_CALLBACK_PORT, CODEX_FALLBACK_CALLBACK_PORT],
+      cancelPrevious: true,
     });
+    expect(config.deviceFlow).toBe('codex-deviceauth');
   });
 
   it('gemini asks Google for offline access and takes a client secret from config', () => {
@@ -174,7 +177,37 @@ describe('custom-provider schema', () => {
 
   it('accepts an issuer for discovery and fills defaults', () => {
     const config = parseProviderConfig({ ...base, issuer: 'https://id.example.com' });
-    expect(config).toMatchObject({ tokenRequestBody: 'form', devicePkce: false, scopes: [] });
+    expect(config).toMatchObject({
+      tokenRequestBody: 'form',
+      devicePkce: false,
+      scopes: [],
+      deviceFlow: 'rfc8628',
+    });
+  });
+
+  it('takes callback ports as a range or as a list, and cancelPrevious defaults to off', () => {
+    const issuer = 'https://id.example.com';
+    const range = parseProviderConfig({
+      ...base,
+      issuer,
+      callback: { ports: { from: 8000, to: 8002 } },
+    });
+    expect(range.callback).toMatchObject({
+      ports: { from: 8000, to: 8002 },
+      cancelPrevious: false,
+    });
+    const list = parseProviderConfig({ ...base, issuer, callback: { ports: [8000, 8005] } });
+    expect(list.callback?.ports).toEqual([8000, 8005]);
+  });
+
+  it('a codex-deviceauth device login needs no device authorization endpoint', () => {
+    const config = parseProviderConfig({
+      ...base,
+      flow: 'device',
+      deviceFlow: 'codex-deviceauth',
+      endpoints: { token: 'https://a.example/t' },
+    });
+    expect(config.deviceFlow).toBe('codex-deviceauth');
   });
 
   it.each([
@@ -191,6 +224,13 @@ describe('custom-provider schema', () => {
     ],
     [{ ...base, flow: 'pkce-paste', issuer: 'https://a.example' }, 'redirectUri'],
     [{ ...base, issuer: 'https://a.example', name: 'Bad Name' }, 'name'],
+    [{ ...base, issuer: 'https://a.example', callback: { ports: [] } }, 'callback.ports'],
+    [{ ...base, issuer: 'https://a.example', callback: { ports: [70_000] } }, 'callback.ports.0'],
+    [
+      { ...base, issuer: 'https://a.example', callback: { ports: { from: 9, to: 8 } } },
+      'callback.ports',
+    ],
+    [{ ...base, issuer: 'https://a.example', deviceFlow: 'rfc9999' }, 'deviceFlow'],
   ])('rejects %j naming %s', (raw, field) => {
     const error = thrownBy(() => parseProviderConfig(raw));
     expect(error).toBeInstanceOf(ProviderConfigError);

@@ -75,6 +75,17 @@ export class CallbackPortUnavailableError extends OAuthFlowError {
 }
 
 /**
+ * A newer login asked this one's callback server to stop (`GET /cancel`, as the Codex CLI does when
+ * it finds the port taken), so this login ends and the newer one takes the port.
+ */
+export class LoginCancelledError extends OAuthFlowError {
+  override readonly name = 'LoginCancelledError';
+  constructor() {
+    super('this login was cancelled by a newer login that needed its callback port');
+  }
+}
+
+/**
  * The refresh token is no longer accepted (`invalid_grant`, OpenAI's `refresh_token_reused` /
  * `_expired` / `_invalidated`, or a 401 challenge from the token endpoint): only a new login helps.
  */

@@ -3,10 +3,12 @@
 // not to, and reports which account came back. Returns the token; never stores it.
 import { systemClock, type Clock, type OAuthToken } from '@baton/core';
 import { loggedInAccount } from './account.js';
+import { startCodexDeviceLogin } from './codex-device-flow.js';
 import { startDeviceAuthorization } from './device-flow.js';
 import type { RequestOptions, ResolvedProvider } from './oauth-client.js';
 import { runLoopbackFlow, runPasteFlow } from './pkce-flow.js';
 import { loginNotice } from './presets/index.js';
+import type { CallbackPorts } from './provider-config.js';
 import { runRacedFlow } from './raced-flow.js';
 
 export type LoginRoute = 'device' | 'loopback' | 'paste';
@@ -36,8 +38,8 @@ export interface LoginOptions extends RequestOptions {
   showDeviceCode: (prompt: DeviceCodePrompt) => void | Promise<void>;
   /** Prints the provider's notice (e.g. Anthropic's policy) before any browser opens. */
   showNotice: (text: string) => void | Promise<void>;
-  /** Overrides the loopback port range (tests). */
-  ports?: { from: number; to: number };
+  /** Overrides the loopback callback ports (tests). */
+  ports?: CallbackPorts;
   /** Device flow only: poll interval instead of the server's (tests). */
   intervalMs?: number;
 }
@@ -85,7 +87,10 @@ export async function runLogin(
   };
 
   if (config.flow === 'device') {
-    const pending = await startDeviceAuthorization(provider, {
+    // Codex's device login is its own protocol; its pending login has the RFC 8628 shape.
+    const start =
+      config.deviceFlow === 'codex-deviceauth' ? startCodexDeviceLogin : startDeviceAuthorization;
+    const pending = await start(provider, {
       ...common,
       ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
     });

@@ -1,10 +1,14 @@
-// The loopback side of a PKCE login (RFC 8252 §7.3): binds 127.0.0.1 only, tries a range of ports,
-// and hands over only the callback that carries this login's `state`; anything else on the path (a
-// prefetch, a reload, a stale tab, a forged `?error=`) gets a 400 page while the login keeps waiting.
+// The loopback side of a PKCE login (RFC 8252 §7.3): binds 127.0.0.1 only, tries the configured
+// ports in order, and hands over only the callback that carries this login's `state`; anything else
+// on the path (a prefetch, a reload, a stale tab, a forged `?error=`) gets a 400 page while the login
+// keeps waiting. Providers whose logins take over each other's port also answer `GET /cancel`.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallbackPortUnavailableError } from './errors.js';
+import { systemClock, throwIfAborted, type Clock } from '@baton/core';
+import { CallbackPortUnavailableError, LoginCancelledError } from './errors.js';
+import { CANCEL_PATH, takeOverPort } from './port-takeover.js';
+import type { CallbackPorts } from './provider-config.js';
 
 export const LOOPBACK_BIND_HOST = '127.0.0.1';
 
@@ -18,7 +22,10 @@ export interface CallbackRequest {
 export interface CallbackListener {
   readonly port: number;
   readonly redirectUri: string;
-  /** The first request to the callback path that carries the expected state. */
+  /**
+   * The first request to the callback path that carries the expected state. Rejects with
+   * LoginCancelledError when a newer login sent `GET /cancel` first (cancelPrevious only).
+   */
   readonly callback: Promise<CallbackRequest>;
   /** Requests turned away so far (wrong or missing state, wrong method). */
   readonly rejected: number;
@@ -29,7 +36,16 @@ export interface CallbackListener {
 export interface ListenOptions {
   host: string;
   path: string;
-  ports: { from: number; to: number };
+  ports: CallbackPorts;
+  /**
+   * Take a busy port over from an earlier login (send it `GET /cancel`, retry the bind), and give
+   * this one's port up the same way. Off unless the provider asks for it (Codex does).
+   */
+  cancelPrevious?: boolean;
+  /** Paces the bind retries after a cancel (tests inject a FakeClock). */
+  clock?: Clock;
+  /** Ends the port search, including its waits, with the abort. */
+  signal?: AbortSignal;
   /**
    * The login's `state`: only a callback carrying it is handed over. It is checked before `error`,
    * so a page that is not part of this login cannot end it. Without it, any callback is accepted.
@@ -37,6 +53,7 @@ export interface ListenOptions {
   expectedState?: string;
 }
 
+const HTTP_OK = 200;
 const HTTP_BAD_REQUEST = 400;
 const HTTP_NOT_FOUND = 404;
 const HTTP_CONFLICT = 409;
@@ -82,11 +99,46 @@ function tryListen(server: Server, port: number): Promise<number | undefined> {
   });
 }
 
+/** The ports to try, in order: each port of a range, or the listed ones. */
+export function candidatePorts(ports: CallbackPorts): number[] {
+  if (Array.isArray(ports)) return [...ports];
+  const range: number[] = [];
+  for (let port = ports.from; port <= ports.to; port++) range.push(port);
+  return range;
+}
+
+/** The ports for a message: "1455-1460" for a range, "1455, 1457" for a list. */
+export function describePorts(ports: CallbackPorts): string {
+  return Array.isArray(ports) ? ports.join(', ') : `${ports.from}-${ports.to}`;
+}
+
+/** Binds the first port that is free, or that an earlier login gives up; undefined when none. */
+async function bindFirstFree(server: Server, options: ListenOptions): Promise<number | undefined> {
+  const clock = options.clock ?? systemClock;
+  for (const candidate of candidatePorts(options.ports)) {
+    throwIfAborted(options.signal);
+    const port = await tryListen(server, candidate);
+    if (port !== undefined) return port;
+    // Port 0 is never busy; only a named port can be held by an earlier login.
+    if (!options.cancelPrevious || candidate === 0) continue;
+    const taken = await takeOverPort(candidate, (p) => tryListen(server, p), {
+      clock,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (taken !== undefined) return taken;
+  }
+  return undefined;
+}
+
 export async function listenForCallback(options: ListenOptions): Promise<CallbackListener> {
   let deliver: (request: CallbackRequest) => void = () => undefined;
-  const callback = new Promise<CallbackRequest>((resolve) => {
+  let cancel: (error: Error) => void = () => undefined;
+  const callback = new Promise<CallbackRequest>((resolve, reject) => {
     deliver = resolve;
+    cancel = reject;
   });
+  // A cancel may arrive before anyone awaits the callback; the flow still sees it when it does.
+  callback.catch(() => undefined);
   let received = false;
   let rejected = 0;
   // Known once a port is bound; requests before that cannot happen.
@@ -95,6 +147,19 @@ export async function listenForCallback(options: ListenOptions): Promise<Callbac
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const base = target.base;
     const url = base ? new URL(req.url ?? '/', base) : undefined;
+    if (options.cancelPrevious && url?.pathname === CANCEL_PATH && req.method === 'GET') {
+      if (received) {
+        // The login already has its callback; it ends on its own in a moment.
+        send(res, HTTP_CONFLICT, 'Login already finished', 'This login is completing.');
+        return;
+      }
+      received = true;
+      // Closing the listening socket frees the port at once; this connection still gets its answer.
+      server.close();
+      send(res, HTTP_OK, 'Login cancelled', 'A newer login took over this port.');
+      cancel(new LoginCancelledError());
+      return;
+    }
     if (!url || url.pathname !== options.path) {
       send(res, HTTP_NOT_FOUND, 'Not found', 'This address only receives a login callback.');
       return;
@@ -131,14 +196,10 @@ export async function listenForCallback(options: ListenOptions): Promise<Callbac
   // A keep-alive browser connection must not hold the process open.
   server.keepAliveTimeout = 1;
 
-  let port: number | undefined;
-  for (let candidate = options.ports.from; candidate <= options.ports.to; candidate++) {
-    port = await tryListen(server, candidate);
-    if (port !== undefined) break;
-  }
+  const port = await bindFirstFree(server, options);
   if (port === undefined) {
     throw new CallbackPortUnavailableError(
-      `no free port for the login callback in ${options.ports.from}-${options.ports.to} on ${LOOPBACK_BIND_HOST}`,
+      `no free port for the login callback among ${describePorts(options.ports)} on ${LOOPBACK_BIND_HOST}`,
     );
   }
   const redirectUri = `http://${options.host}:${port}${options.path}`;

@@ -18,7 +18,11 @@ import {
   type ResolvedProvider,
 } from './oauth-client.js';
 import { parsePastedCode } from './pasted-code.js';
-import { DEFAULT_CALLBACK_PATH, DEFAULT_CALLBACK_PORTS } from './provider-config.js';
+import {
+  DEFAULT_CALLBACK_PATH,
+  DEFAULT_CALLBACK_PORTS,
+  type CallbackPorts,
+} from './provider-config.js';
 
 /** How long a person gets to finish the browser login. */
 export const DEFAULT_AUTHORIZATION_TIMEOUT_MS = 5 * 60_000;
@@ -33,8 +37,8 @@ export interface PkceFlowOptions extends RequestOptions {
 }
 
 export interface LoopbackFlowOptions extends PkceFlowOptions {
-  /** Overrides the provider's callback port range (e.g. tests). */
-  ports?: { from: number; to: number };
+  /** Overrides the provider's callback ports (e.g. tests). */
+  ports?: CallbackPorts;
 }
 
 export interface PasteFlowOptions extends PkceFlowOptions {
@@ -166,18 +170,24 @@ export async function exchangeCode(
   }
 }
 
-/** Opens the provider's loopback listener, accepting only callbacks that carry `state`. */
+/**
+ * Opens the provider's loopback listener, accepting only callbacks that carry `state`; a provider
+ * with `cancelPrevious` takes a busy port over from an earlier login first.
+ */
 export function listenForLogin(
   provider: ResolvedProvider,
   state: string,
-  ports?: { from: number; to: number },
+  options: { ports?: CallbackPorts; clock?: Clock; signal?: AbortSignal } = {},
 ): Promise<CallbackListener> {
   const callback = provider.config.callback;
   return listenForCallback({
     host: callback?.host ?? '127.0.0.1',
     path: callback?.path ?? DEFAULT_CALLBACK_PATH,
-    ports: ports ?? callback?.ports ?? DEFAULT_CALLBACK_PORTS,
+    ports: options.ports ?? callback?.ports ?? DEFAULT_CALLBACK_PORTS,
+    cancelPrevious: callback?.cancelPrevious === true,
     expectedState: state,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
@@ -207,7 +217,7 @@ export async function runLoopbackFlow(
   const clock = options.clock ?? systemClock;
   if (options.signal?.aborted) throw abortReason(options.signal);
   const secrets = createPkceSecrets();
-  const listener = await listenForLogin(provider, secrets.state, options.ports);
+  const listener = await listenForLogin(provider, secrets.state, { ...options, clock });
   try {
     const request = await buildPkceAuthorizationRequest(provider, listener.redirectUri, secrets);
     const login = (async () => {

@@ -42,7 +42,7 @@ export async function runRacedFlow(
   if (!pasteRedirect) throw new OAuthFlowError('the raced login needs a paste redirectUri');
   if (options.signal?.aborted) throw abortReason(options.signal);
   const secrets = createPkceSecrets();
-  const listener = await listenForLogin(provider, secrets.state, options.ports);
+  const listener = await listenForLogin(provider, secrets.state, { ...options, clock });
   const reading = promptSignal(options.signal);
   const exchangeOptions = { ...options, clock };
   try {

@@ -31,10 +31,16 @@ async function openWithSystemBrowser(url: URL): Promise<void> {
   await open(url.toString());
 }
 
-/** Switches a provider to its device flow (--device); the server must offer one. */
+/**
+ * Switches a provider to its device flow (--device). The server must offer one: an RFC 8628
+ * device authorization endpoint, or the Codex deviceauth endpoints (`deviceFlow: codex-deviceauth`).
+ */
 export function withDeviceFlow(provider: ResolvedProvider): ResolvedProvider {
   if (provider.config.flow === 'device') return provider;
-  if (!provider.serverMetadata.device_authorization_endpoint) {
+  const offered =
+    provider.config.deviceFlow === 'codex-deviceauth' ||
+    provider.serverMetadata.device_authorization_endpoint !== undefined;
+  if (!offered) {
     throw new UsageError(`${provider.config.name} offers no device login`, {
       next: `log in without --device: \`baton auth login ${provider.config.name}\``,
     });

@@ -4,6 +4,7 @@ import { validateBucketName, validateProviderName } from '@baton/core';
 import { resolveProviderConfig } from '../../config/provider-registry.js';
 import type { Factory } from '../factory.js';
 import { createServices, withInterrupt } from '../services.js';
+import type { LoginRunnerOptions } from './login-runner.js';
 import { readApiKey } from './api-key.js';
 
 export const DEFAULT_BUCKET = 'default';
@@ -18,6 +19,8 @@ export interface AuthLoginOptions {
   json?: boolean;
   /** Device-flow poll interval instead of the server's (tests). */
   intervalMs?: number;
+  /** Called with each device code after it is shown (tests approve it here, as the demo does). */
+  onDeviceCode?: LoginRunnerOptions['onDeviceCode'];
 }
 
 export async function runAuthLogin(options: AuthLoginOptions): Promise<void> {
@@ -31,6 +34,7 @@ export async function runAuthLogin(options: AuthLoginOptions): Promise<void> {
       browser: options.browser !== false,
       forceDevice: options.device === true,
       ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+      ...(options.onDeviceCode ? { onDeviceCode: options.onDeviceCode } : {}),
     },
   });
   try {
