@@ -18,6 +18,12 @@ import {
 export const CODEX_BASE_PATH = '/backend-api/codex';
 const ROLES: ReadonlySet<string> = new Set(['user', 'assistant', 'system', 'developer']);
 const FULL_PERCENT = 100;
+/**
+ * The backend's answer to a body without `instructions`, a bare FastAPI-style `{"detail": ...}`
+ * (fixture codex-400-instructions-required). An empty string is accepted (router-for-me/CLIProxyAPI
+ * sends one by default), so only a missing or non-string field is refused.
+ */
+export const INSTRUCTIONS_REQUIRED = 'Instructions are required';
 const MS_PER_SECOND = 1000;
 
 /** Text of an input message: a string or `input_text` / `output_text` parts. */
@@ -95,7 +101,7 @@ export const responsesWire: WireFormat = {
     if (!isRecord(body)) return { error: 'the request body must be a JSON object' };
     if (typeof body.model !== 'string' || body.model === '')
       return { error: 'model: field required' };
-    if (typeof body.instructions !== 'string') return { error: 'Instructions are required' };
+    if (typeof body.instructions !== 'string') return { error: INSTRUCTIONS_REQUIRED };
     if (body.store !== false) return { error: 'Store must be set to false' };
     if (body.stream !== undefined && typeof body.stream !== 'boolean')
       return { error: 'stream: must be a boolean' };
@@ -116,7 +122,10 @@ export const responsesWire: WireFormat = {
     return parsed;
   },
 
-  errorBody: (status, message, code) => openaiWire.errorBody(status, message, code),
+  errorBody: (status, message, code) =>
+    status === 400 && message === INSTRUCTIONS_REQUIRED
+      ? { detail: message }
+      : openaiWire.errorBody(status, message, code),
 
   /** The Codex backend reports its primary window on every answer. */
   rateLimitHeaders(state: RateLimitState): Record<string, string> {

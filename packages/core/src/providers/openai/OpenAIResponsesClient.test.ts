@@ -24,7 +24,9 @@ import {
 import {
   accountIdFromIdToken,
   codexAccountId,
+  NO_INSTRUCTIONS,
   OpenAIResponsesClient,
+  toResponsesParams,
 } from './OpenAIResponsesClient.js';
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -146,6 +148,25 @@ describe('OpenAIResponsesClient: the request', () => {
       store: false,
       stream: true,
     });
+  });
+
+  it('without a system prompt sends `instructions` as an empty string, never leaves it out', async () => {
+    server.answer(sse(answer(['ok'])));
+    const { system: _system, ...bare } = REQUEST;
+    for await (const _chunk of client.stream(bare, { token: TOKEN })) void _chunk;
+    const body = server.seen[0]?.body as Record<string, unknown>;
+    expect(Object.keys(body)).toContain('instructions');
+    expect(body.instructions).toBe(NO_INSTRUCTIONS);
+    expect(NO_INSTRUCTIONS).toBe('');
+    expect(toResponsesParams({ ...bare, system: '' }, false).instructions).toBe('');
+  });
+
+  it('the backend refusing a body without instructions is a client error in its own words', async () => {
+    server.answer(json(400, { detail: 'Instructions are required' }));
+    const { error } = await run();
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).status).toBe(400);
+    expect((error as Error).message).toContain('Instructions are required');
   });
 
   it('prefers the account id stored with the token and sends none for a plain API key', async () => {

@@ -2,7 +2,7 @@
 // streams through the official SDK with its retries and timeout off and maps the Responses events
 // onto the provider interface. The SDK is loaded on first use, as in OpenAIChatClient.
 import type OpenAI from 'openai';
-import { SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
+import { sdkFetch, SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
 import { openAISdk } from './OpenAIChatClient.js';
 import type {
   ProviderChunk,
@@ -61,6 +61,31 @@ export function accountIdFromIdToken(idToken: string): string | undefined {
   }
 }
 
+/**
+ * fetch for the Responses SDK: the Codex backend refuses a malformed body with a bare
+ * `{"detail":"..."}` (openai/codex issues 2259 and 3224, vybestack/llxprt-code issue 1197), which the
+ * SDK, reading only `error`, would report as "400 status code (no body)". Such a body is handed on
+ * as `{"error":{"message":...}}`, so the error keeps the backend's words; the status is unchanged.
+ */
+export const responsesFetch: typeof fetch = async (input, init) => {
+  const response = await sdkFetch(input, init);
+  if (response.ok) return response;
+  const text = await response.text();
+  let detail: unknown;
+  try {
+    const parsed = JSON.parse(text) as { detail?: unknown; error?: unknown } | null;
+    detail = parsed?.error === undefined ? parsed?.detail : undefined;
+  } catch {
+    detail = undefined;
+  }
+  const body = typeof detail === 'string' ? JSON.stringify({ error: { message: detail } }) : text;
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+};
+
 /** An `error` or `response.failed` event: status-less, typed by its code like the SDK's stream errors. */
 class ResponsesEventError extends Error {
   readonly error: { code: string | null; message: string };
@@ -86,7 +111,7 @@ export class OpenAIResponsesClient extends SdkStreamingClient<OpenAIResponsesCli
     // openai/codex `codex-rs/core/src/client.rs`: ChatGPT-plan requests name the account.
     const account = codexAccountId(credential.tokenFields);
     if (account !== undefined) headers['chatgpt-account-id'] = account;
-    return openAISdk(credential, { ...transport, defaultHeaders: headers });
+    return openAISdk(credential, { ...transport, fetch: responsesFetch, defaultHeaders: headers });
   }
 
   protected async *events(
@@ -129,9 +154,20 @@ export class OpenAIResponsesClient extends SdkStreamingClient<OpenAIResponsesCli
 }
 
 /**
- * The Responses body: `instructions` carries the system prompt (the Codex backend requires the field),
- * `store: false` keeps nothing server-side (the Codex backend requires that too), prior turns become
- * input messages.
+ * `instructions` when the caller gave no system prompt: present but empty. The Codex backend refuses
+ * a body without the field, HTTP 400 `{"detail":"Instructions are required"}` (vybestack/llxprt-code
+ * issue 1197, diegosouzapw/OmniRoute PRs 746 and 1709, router-for-me/CLIProxyAPI PR 2422), and takes
+ * an empty string: CLIProxyAPI sends `""` by default on its translated requests
+ * (`internal/translator/codex/openai/chat-completions/codex_openai_request.go`, and
+ * `normalizeCodexInstructions` for a missing or null field), its PR 2422 checked that the 400 stops
+ * once `""` is sent, and its issue 1055 reports third-party clients working with that default.
+ */
+export const NO_INSTRUCTIONS = '';
+
+/**
+ * The Responses body: `instructions` carries the system prompt and is always sent (see
+ * NO_INSTRUCTIONS), `store: false` keeps nothing server-side (the Codex backend requires that too),
+ * prior turns become input messages.
  */
 export function toResponsesParams(
   request: ProviderRequest,
@@ -144,7 +180,7 @@ export function toResponsesParams(
   }));
   return {
     model: request.model,
-    instructions: request.system ?? '',
+    instructions: request.system ?? NO_INSTRUCTIONS,
     input,
     store: false,
     stream: true,
