@@ -53,6 +53,10 @@ const closeHttp = (server: HttpServer): Promise<void> =>
 const listen = (ports: number[], extra: Partial<ListenOptions> = {}) =>
   listenForCallback({ host: '127.0.0.1', path: '/auth/callback', ports, ...extra });
 
+/** A cancelPrevious port search on a FakeClock, moved on whenever the search waits. */
+const takeOver = (ports: number[], clock: FakeClock) =>
+  driveFakeClock(clock, listen(ports, { cancelPrevious: true, clock }), REBIND_DELAY_MS);
+
 /** The retries the Codex CLI makes after a cancel: ten binds, 200 ms apart. */
 const CODEX_RETRY_WAITS = Array.from({ length: REBIND_ATTEMPTS }, () => REBIND_DELAY_MS);
 
@@ -140,11 +144,7 @@ describe('taking a port over from an earlier login (cancelPrevious)', () => {
     const foreign = await foreignHttpServer(first!);
     const clock = new FakeClock();
     try {
-      const listener = await driveFakeClock(
-        clock,
-        listen([first!, second!], { cancelPrevious: true, clock }),
-        REBIND_DELAY_MS,
-      );
+      const listener = await takeOver([first!, second!], clock);
       expect(listener.port).toBe(second);
       expect(listener.redirectUri).toBe(`http://127.0.0.1:${second}/auth/callback`);
       expect(foreign.paths).toEqual(['GET /cancel']);
@@ -161,11 +161,7 @@ describe('taking a port over from an earlier login (cancelPrevious)', () => {
     const hangUp = await hangUpServer(second!);
     const clock = new FakeClock();
     try {
-      const error = await driveFakeClock(
-        clock,
-        listen([first!, second!], { cancelPrevious: true, clock }),
-        REBIND_DELAY_MS,
-      ).catch((e: unknown) => e);
+      const error = await takeOver([first!, second!], clock).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CallbackPortUnavailableError);
       expect((error as Error).message).toBe(
         `no free port for the login callback among ${first}, ${second} on 127.0.0.1`,
