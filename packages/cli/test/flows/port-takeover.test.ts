@@ -174,6 +174,22 @@ describe('taking a port over from an earlier login (cancelPrevious)', () => {
     }
   });
 
+  it('a /cancel after the callback arrived is refused: that login is already completing', async () => {
+    const listener = await listen([0], { cancelPrevious: true, expectedState: 's1' });
+    try {
+      const base = `http://127.0.0.1:${listener.port}`;
+      const callback = fetch(`${base}/auth/callback?code=c&state=s1`);
+      const received = await listener.callback;
+      const cancel = await fetch(`${base}/cancel`);
+      expect(cancel.status).toBe(409);
+      expect(listener.server.listening).toBe(true);
+      received.respond(200, 'Signed in', 'done');
+      expect((await callback).status).toBe(200);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('an abort during the retries ends the search at once and binds nothing', async () => {
     const [first, second] = await freePorts(2);
     const foreign = await foreignHttpServer(first!);
