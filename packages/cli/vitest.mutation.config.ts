@@ -15,6 +15,9 @@ function workspaceRoot(dir: string): string {
   return workspaceRoot(parent);
 }
 const root = workspaceRoot(here);
+// BATON_MUTATION_TESTS (comma-separated globs) narrows the run to one module's tests while its
+// survivors are worked on: static mutants run every included test, the handler's model test too.
+const only = process.env.BATON_MUTATION_TESTS?.split(',').filter((glob) => glob !== '');
 
 export default defineConfig({
   resolve: {
@@ -26,10 +29,16 @@ export default defineConfig({
     },
   },
   test: {
-    include: [
+    include: only ?? [
       'src/auth/BucketFailoverHandlerImpl.model.test.ts',
       'src/auth/proactive-renewal.test.ts',
       'src/auth/**/*.mutants.test.ts',
+      // The ledger's and the lock's own tests: real files in a temp dir on a fake clock, fast. Their
+      // cross-process tests (*.processes.test.ts) run children from the workspace sources, not the
+      // mutated sandbox, so they could not kill a mutant and stay out.
+      'src/auth/storage/cooldown-ledger.test.ts',
+      'src/auth/storage/cooldown-ledger.guess.test.ts',
+      'src/auth/storage/file-lock.test.ts',
     ],
     setupFiles: ['test/mutation-setup.ts'],
     // Fewer model runs than the default 1000: each surviving mutant runs the whole model test.
