@@ -52,6 +52,11 @@ import { SharedAbortable, untilAborted } from '../util/abortable.js';
 export const DEFAULT_LOGIN_TIMEOUT_MS = 300_000;
 /** How long a process waits for another one's refresh of the same bucket (BEHAVIOR §3). */
 export const DEFAULT_REFRESH_LOCK_WAIT_MS = 10_000;
+/**
+ * How long a request waits for the bucket's lock to store a provider field with the token: the write
+ * only saves a later lookup, so a request does not sit behind another process's login for it.
+ */
+export const TOKEN_FIELD_LOCK_WAIT_MS = 2_000;
 /** How old a store read may be and still serve the next lookup of the same bucket. */
 export const RECENT_READ_REUSE_MS = 2_000;
 /** A "needs login" or "refused" mark lasts until a login clears it; this is only its ceiling. */
@@ -123,6 +128,8 @@ export interface OAuthManagerOptions {
   /** Replaces global fetch for the authorization server (proxies, tests). */
   fetch?: typeof fetch;
   refreshLockWaitMs?: number;
+  /** How long storing a provider field waits for the bucket's lock (TOKEN_FIELD_LOCK_WAIT_MS). */
+  tokenFieldLockWaitMs?: number;
 }
 
 export interface AuthenticateOptions {
@@ -433,7 +440,10 @@ export class OAuthManager {
           this.log(`${provider}/${bucket}: stored ${field} with the token`);
           return true;
         },
-        { verb: 'updating', waitMs: this.refreshLockWaitMs },
+        {
+          verb: 'updating',
+          waitMs: this.options.tokenFieldLockWaitMs ?? TOKEN_FIELD_LOCK_WAIT_MS,
+        },
       );
     } catch (error) {
       this.log(`${provider}/${bucket}: could not store ${field}: ${(error as Error).message}`);

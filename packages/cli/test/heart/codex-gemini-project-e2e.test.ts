@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CODE_ASSIST_PROJECT_FIELD, tokenKey, type OAuthToken } from '@baton/core';
 import { startProviderEmulator, type ProviderEmulatorHandle } from '@baton/testkit';
 import { refreshToken, resolveProvider, type ProviderConfig } from '../../src/auth/flows/index.js';
-import { OAuthManager } from '../../src/auth/oauth-manager.js';
+import { OAuthManager, type OAuthManagerOptions } from '../../src/auth/oauth-manager.js';
 import { CooldownLedger } from '../../src/auth/storage/cooldown-ledger.js';
 import { EncryptedFileTokenStore } from '../../src/auth/storage/encrypted-file-token-store.js';
 import { FileLock } from '../../src/auth/storage/file-lock.js';
@@ -64,7 +64,11 @@ function lastProject(emu: ProviderEmulatorHandle, bucket: string): string | unde
 }
 
 /** What another process on the same data dir sees: its own store, ledger, manager and client. */
-function anotherProcess(w: World, config: ProviderConfig): ResilientClient {
+function anotherProcess(
+  w: World,
+  config: ProviderConfig,
+  options: Partial<OAuthManagerOptions> = {},
+): ResilientClient {
   const store = new EncryptedFileTokenStore({ dir: path.join(w.dir, 'tokens') });
   const locksDir = path.join(w.dir, 'locks');
   const ledger = new CooldownLedger({ file: path.join(w.dir, 'cooldowns.json'), locksDir });
@@ -75,6 +79,7 @@ function anotherProcess(w: World, config: ProviderConfig): ResilientClient {
     providers: () => config,
     renewal: false,
     log: (line) => w.log.push(line),
+    ...options,
   });
   managers.push(manager);
   return createResilientClient(
@@ -97,17 +102,22 @@ async function duringOnboarding(
   emu: ProviderEmulatorHandle,
   calls: readonly SetupCall[],
   request: () => Promise<string>,
-  meanwhile: () => Promise<void>,
+  meanwhile: (answer: Promise<string>) => Promise<void>,
 ): Promise<string> {
   const lock = new FileLock({ dir: path.join(w.dir, 'locks') });
   let answer: Promise<string> | undefined;
   await lock.withLock(tokenKey(PROVIDER, 'a'), async () => {
     answer = request();
+    // Settled here too, so a failed request cannot be an unhandled rejection while we wait.
+    answer.catch(() => undefined);
     await emu.waitUntil(() => countOf(calls, 'a').onboardUser === 1);
-    await meanwhile();
+    await meanwhile(answer);
   });
   return answer!;
 }
+
+/** Long enough that a busy machine does not turn a short lock hold into a give-up. */
+const PATIENT = { tokenFieldLockWaitMs: 30_000 };
 
 describe('gemini: the Code Assist project is stored with the bucket', () => {
   it('onboarded once → the project is in the stored file → another process makes no setup call', async () => {
@@ -152,14 +162,14 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
   });
 
   it('a project found while another process rotated the token never overwrites the newer token', async () => {
-    const { w, emu, calls, config, client } = await setup();
+    const { w, emu, calls, config } = await setup();
     const used = await readFile(w);
     let rotated: OAuthToken | undefined;
     const answer = await duringOnboarding(
       w,
       emu,
       calls,
-      () => ask(client(), 'racing a refresh'),
+      () => ask(anotherProcess(w, config, PATIENT), 'racing a refresh'),
       async () => {
         // The other process's refresh transaction, under the lock it holds: refresh and save.
         const current = (await w.store.get(PROVIDER, 'a'))!;
@@ -184,13 +194,13 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
   });
 
   it('a store that fails while the project is being stored is logged; the request is served', async () => {
-    const { w, emu, calls, client } = await setup();
+    const { w, emu, calls, config } = await setup();
     const tokens = path.join(w.dir, 'tokens');
     const answer = await duringOnboarding(
       w,
       emu,
       calls,
-      () => ask(client(), 'store breaks'),
+      () => ask(anotherProcess(w, config, PATIENT), 'store breaks'),
       async () => {
         // A token directory that is a symbolic link is an outage the store refuses to follow.
         await rename(tokens, `${tokens}-moved`);
@@ -198,6 +208,24 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
       },
     );
     expect(answer).toBe('store breaks');
+    expect(
+      w.log.some((line) => line.includes(`could not store ${CODE_ASSIST_PROJECT_FIELD}`)),
+    ).toBe(true);
+  });
+
+  it('a lock held past the short wait leaves the project unstored and the request goes on', async () => {
+    const { w, emu, calls, config } = await setup();
+    const before = await readFile(w);
+    const hurried = anotherProcess(w, config, { tokenFieldLockWaitMs: 50 });
+    await duringOnboarding(
+      w,
+      emu,
+      calls,
+      () => ask(hurried, 'lock busy'),
+      // Another process's login holds the lock: the request is served while it still does.
+      async (answer) => expect(await answer).toBe('lock busy'),
+    );
+    expect(await readFile(w)).toEqual(before);
     expect(
       w.log.some((line) => line.includes(`could not store ${CODE_ASSIST_PROJECT_FIELD}`)),
     ).toBe(true);
