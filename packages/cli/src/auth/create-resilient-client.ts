@@ -92,6 +92,8 @@ export interface ResilientClient {
 export interface ProviderClientHooks {
   /** The Code Assist project found for a token that carried none. */
   onProject?: CodeAssistClientOptions['onProject'];
+  /** The Code Assist project stored with a token, refused as not the account's. */
+  onProjectRefused?: CodeAssistClientOptions['onProjectRefused'];
 }
 
 /** The wire client for a provider config (Anthropic Messages or OpenAI-compatible chat). */
@@ -114,6 +116,7 @@ export function providerClientFor(
     return new CodeAssistClient({
       ...options,
       ...(hooks.onProject ? { onProject: hooks.onProject } : {}),
+      ...(hooks.onProjectRefused ? { onProjectRefused: hooks.onProjectRefused } : {}),
     });
   return config.api === 'anthropic'
     ? new AnthropicMessagesClient(options)
@@ -137,21 +140,26 @@ export function createResilientClient(
    * client gives that object back with a project it found, and the project goes to that bucket only.
    */
   const attempts = new WeakMap<object, { bucket: string; token: OAuthToken }>();
+  const projectHook =
+    (change: 'rememberTokenField' | 'forgetTokenField') =>
+    async (project: string, tokenFields: Record<string, unknown> | undefined): Promise<void> => {
+      const attempt = tokenFields && attempts.get(tokenFields);
+      if (attempt)
+        await manager[change](
+          provider,
+          attempt.bucket,
+          attempt.token,
+          CODE_ASSIST_PROJECT_FIELD,
+          project,
+        );
+    };
   const client =
     deps.client ??
     providerClientFor(deps.providerConfig, profile.baseUrl, clock, {
-      // Stored with the bucket (the manager writes it): later processes skip loadCodeAssist.
-      onProject: async (project, tokenFields) => {
-        const attempt = tokenFields && attempts.get(tokenFields);
-        if (attempt)
-          await manager.rememberTokenField(
-            provider,
-            attempt.bucket,
-            attempt.token,
-            CODE_ASSIST_PROJECT_FIELD,
-            project,
-          );
-      },
+      // Stored with the bucket (the manager writes it): later processes skip loadCodeAssist. A
+      // stored project the service refuses is dropped, so the retry after the 403 looks it up again.
+      onProject: projectHook('rememberTokenField'),
+      onProjectRefused: projectHook('forgetTokenField'),
     });
   // Renewal timers of this provider's buckets the profile no longer lists are not kept (BEHAVIOR §4).
   manager.renewal?.retainOnly(provider, profile.buckets);

@@ -409,12 +409,39 @@ export class OAuthManager {
    * logged, not thrown: the request goes on and the field is looked up again next time.
    * Returns whether the field is now stored.
    */
-  async rememberTokenField(
+  rememberTokenField(
     provider: string,
     bucket: string,
     used: Pick<OAuthToken, 'access_token' | 'refresh_token'>,
     field: string,
     value: string,
+  ): Promise<boolean> {
+    return this.updateTokenField(provider, bucket, used, field, () => value);
+  }
+
+  /**
+   * Drops a provider field the provider refused (a stored project no longer the account's), on the
+   * same terms as rememberTokenField, and only while the stored token still holds that very value.
+   */
+  forgetTokenField(
+    provider: string,
+    bucket: string,
+    used: Pick<OAuthToken, 'access_token' | 'refresh_token'>,
+    field: string,
+    value: string,
+  ): Promise<boolean> {
+    return this.updateTokenField(provider, bucket, used, field, (current) =>
+      current === value ? undefined : current,
+    );
+  }
+
+  /** `next` maps the stored value to the wanted one (undefined: no such field). */
+  private async updateTokenField(
+    provider: string,
+    bucket: string,
+    used: Pick<OAuthToken, 'access_token' | 'refresh_token'>,
+    field: string,
+    next: (current: unknown) => unknown,
   ): Promise<boolean> {
     if (!isProviderField(field)) throw new RangeError(`${field} is not a provider field`);
     const key = tokenKey(provider, bucket);
@@ -428,16 +455,18 @@ export class OAuthManager {
             (stored.access_token === used.access_token ||
               (used.refresh_token !== undefined && stored.refresh_token === used.refresh_token));
           if (!sameGrant) {
-            this.log(`${provider}/${bucket}: the token changed meanwhile, ${field} not stored`);
+            this.log(`${provider}/${bucket}: the token changed meanwhile, ${field} left as is`);
             return false;
           }
-          if (stored[field] === value) return true;
+          const value = next(stored[field]);
+          if (value === stored[field]) return true;
           const updated: OAuthToken = { ...stored, [field]: value };
+          if (value === undefined) delete updated[field];
           this.recentReads.delete(key);
           await this.store.save(provider, bucket, updated);
           const known = this.known.get(key);
           if (known && sameTokens(known, updated)) this.known.set(key, updated);
-          this.log(`${provider}/${bucket}: stored ${field} with the token`);
+          this.log(`${provider}/${bucket}: ${value === undefined ? 'dropped' : 'stored'} ${field}`);
           return true;
         },
         {
@@ -446,7 +475,7 @@ export class OAuthManager {
         },
       );
     } catch (error) {
-      this.log(`${provider}/${bucket}: could not store ${field}: ${(error as Error).message}`);
+      this.log(`${provider}/${bucket}: could not update ${field}: ${(error as Error).message}`);
       return false;
     }
   }

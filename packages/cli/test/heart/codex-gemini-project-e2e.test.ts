@@ -209,7 +209,7 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
     );
     expect(answer).toBe('store breaks');
     expect(
-      w.log.some((line) => line.includes(`could not store ${CODE_ASSIST_PROJECT_FIELD}`)),
+      w.log.some((line) => line.includes(`could not update ${CODE_ASSIST_PROJECT_FIELD}`)),
     ).toBe(true);
   });
 
@@ -227,8 +227,24 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
     );
     expect(await readFile(w)).toEqual(before);
     expect(
-      w.log.some((line) => line.includes(`could not store ${CODE_ASSIST_PROJECT_FIELD}`)),
+      w.log.some((line) => line.includes(`could not update ${CODE_ASSIST_PROJECT_FIELD}`)),
     ).toBe(true);
+  });
+
+  it('a stored project the service refuses is dropped; the retry looks the project up and stores it', async () => {
+    const { w, emu, calls, client } = await setup();
+    const token = (await readFile(w))!;
+    await w.store.save(PROVIDER, 'a', { ...token, [CODE_ASSIST_PROJECT_FIELD]: 'gone-project' });
+
+    await expect(ask(client(), 'stale project')).resolves.toBe('stale project');
+    // 403 on the stale project, then the refreshed token without it: load, onboard, generate.
+    expect(emu.requests.filter((r) => r.account === accountOf('a')).map((r) => r.status)).toEqual([
+      403, 200, 200, 200,
+    ]);
+    expect(countOf(calls, 'a')).toEqual({ loadCodeAssist: 1, onboardUser: 1 });
+    const project = lastProject(emu, 'a');
+    expect(project).toMatch(/^emulated-project-/);
+    expect((await readFile(w))?.[CODE_ASSIST_PROJECT_FIELD]).toBe(project);
   });
 
   it('logout removes the project with the token; the next login starts without one', async () => {

@@ -87,18 +87,45 @@ const EXHAUSTED = {
   },
 };
 
+/** Code Assist's 403 for a project the account may not use (cline/cline issue 4526). */
+function projectRefusal(project: string): unknown {
+  return [
+    {
+      error: {
+        code: 403,
+        message: `Permission denied on resource project ${project}.`,
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'CONSUMER_INVALID',
+            domain: 'googleapis.com',
+            metadata: {
+              consumer: `projects/${project}`,
+              service: 'cloudaicompanion.googleapis.com',
+            },
+          },
+        ],
+      },
+    },
+  ];
+}
+
 let server: WireServer;
 let clock: FakeClock;
 let stored: Array<{ project: string; fields: unknown }>;
+let refused: Array<{ project: string; fields: unknown }>;
 let client: CodeAssistClient;
 beforeEach(async () => {
   server = await startWireServer();
   clock = new FakeClock(NOW);
   stored = [];
+  refused = [];
   client = new CodeAssistClient({
     baseURL: `${server.url}/v1internal`,
     clock,
     onProject: (project, fields) => stored.push({ project, fields }),
+    onProjectRefused: (project, fields) => refused.push({ project, fields }),
   });
 });
 afterEach(() => server.close());
@@ -226,6 +253,26 @@ describe('CodeAssistClient: requests and the project', () => {
     server.answer(json(200, { currentTier: { id: 'standard-tier' } }));
     const { error } = await run({ token: TOKEN });
     expect(error).toBeInstanceOf(CredentialRefusedError);
+  });
+
+  it('a stored project refused as not the account’s is handed back to be dropped; the 403 stands', async () => {
+    server.answer(json(403, projectRefusal('stored-project-1')));
+    const { error } = await run();
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain('Permission denied on resource project');
+    expect(refused).toEqual([{ project: 'stored-project-1', fields: STORED.tokenFields }]);
+  });
+
+  it('only that refusal of a stored project: another 403, or a project just looked up, is kept', async () => {
+    const denied = { error: { code: 403, message: 'denied', status: 'PERMISSION_DENIED' } };
+    server.answer(
+      json(403, denied),
+      json(200, { currentTier: { id: 'free-tier' }, cloudaicompanionProject: 'looked-up' }),
+      json(403, projectRefusal('looked-up')),
+    );
+    expect((await run()).error).toBeInstanceOf(AuthenticationError);
+    expect((await run({ token: TOKEN })).error).toBeInstanceOf(AuthenticationError);
+    expect(refused).toEqual([]);
   });
 
   it('a failed lookup is not remembered', async () => {

@@ -33,6 +33,13 @@ export interface CodeAssistClientOptions {
    * bucket (next time no lookup is needed). Errors it throws fail the request.
    */
   onProject?: (project: string, tokenFields: Record<string, unknown> | undefined) => unknown;
+  /**
+   * Told when the service refused the project stored with the token as not the account's (403
+   * CONSUMER_INVALID, "Permission denied on resource project"), so the caller can drop it: a stored
+   * project must not outlive the account's binding, and without it the next attempt looks it up
+   * again. The request still fails with the 403. Errors it throws fail the request.
+   */
+  onProjectRefused?: (project: string, tokenFields: Record<string, unknown> | undefined) => unknown;
 }
 
 /** A non-2xx answer, shaped for the classifier: status, headers and the body text. */
@@ -99,8 +106,8 @@ export class CodeAssistClient implements ProviderClient {
 
   /** The project of this credential: stored with the token, else found or created once. */
   async projectFor(options: ProviderStreamOptions): Promise<string> {
-    const stored = options.tokenFields?.[CODE_ASSIST_PROJECT_FIELD];
-    if (typeof stored === 'string' && stored !== '') return stored;
+    const stored = storedProject(options);
+    if (stored !== undefined) return stored;
     const bearer = options.token ?? options.apiKey;
     let pending = this.projects.get(bearer);
     if (pending === undefined) {
@@ -119,11 +126,18 @@ export class CodeAssistClient implements ProviderClient {
     options: ProviderStreamOptions,
   ): AsyncGenerator<ProviderChunk> {
     const project = await this.projectFor(options);
-    const response = await this.post(
-      ':streamGenerateContent?alt=sse',
-      { model: request.model, project, request: toGenerateContentRequest(request) },
-      options,
-    );
+    let response: Response;
+    try {
+      response = await this.post(
+        ':streamGenerateContent?alt=sse',
+        { model: request.model, project, request: toGenerateContentRequest(request) },
+        options,
+      );
+    } catch (error) {
+      if (storedProject(options) === project && isProjectRefusal(error))
+        await this.options.onProjectRefused?.(project, options.tokenFields);
+      throw error;
+    }
     let stopReason: string | undefined;
     let usage: ProviderUsage | undefined;
     for await (const data of sseData(response)) {
@@ -212,6 +226,30 @@ export class CodeAssistClient implements ProviderClient {
   }
 }
 
+/** The project the caller stored with the token, if any. */
+function storedProject(options: ProviderStreamOptions): string | undefined {
+  const stored = options.tokenFields?.[CODE_ASSIST_PROJECT_FIELD];
+  return typeof stored === 'string' && stored !== '' ? stored : undefined;
+}
+
+/**
+ * A 403 whose ErrorInfo reason is CONSUMER_INVALID: the project named is not one this account may
+ * use (the shape of cline/cline issue 4526 and Kilo-Org/kilocode issue 2838, and the emulator's).
+ */
+function isProjectRefusal(error: unknown): boolean {
+  if (!(error instanceof CodeAssistHttpError) || error.status !== 403) return false;
+  const details = googleError(error.body)?.details;
+  return (
+    Array.isArray(details) &&
+    details.some(
+      (d) =>
+        (d as { '@type'?: unknown; reason?: unknown } | null)?.['@type'] ===
+          'type.googleapis.com/google.rpc.ErrorInfo' &&
+        (d as { reason?: unknown }).reason === 'CONSUMER_INVALID',
+    )
+  );
+}
+
 /** baton's request as a Gemini GenerateContentRequest (the `request` of a Code Assist call). */
 export function toGenerateContentRequest(request: ProviderRequest): Record<string, unknown> {
   return {
@@ -261,16 +299,22 @@ function streamError(error: unknown, headers: Headers): CodeAssistHttpError {
   return new CodeAssistHttpError(status, headers, JSON.stringify({ error }));
 }
 
-/** `error.message` of a Google error body (also inside the array some endpoints wrap it in). */
-function googleMessage(body: string): string | undefined {
+/** The `error` object of a Google error body (also inside the array some endpoints wrap it in). */
+function googleError(body: string): { message?: unknown; details?: unknown } | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     const root: unknown = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
-    const message = (root as { error?: { message?: unknown } } | null)?.error?.message;
-    return typeof message === 'string' ? message : undefined;
+    const error = (root as { error?: unknown } | null)?.error;
+    return typeof error === 'object' && error !== null ? error : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** `error.message` of a Google error body. */
+function googleMessage(body: string): string | undefined {
+  const message = googleError(body)?.message;
+  return typeof message === 'string' ? message : undefined;
 }
 
 function readUsage(raw: {
