@@ -193,6 +193,38 @@ describe('gemini: the Code Assist project is stored with the bucket', () => {
     });
   });
 
+  it('a project found while the access token was renewed on the same grant is stored on the new one', async () => {
+    const { w, emu, calls, config } = await setup();
+    let renewed: OAuthToken | undefined;
+    await duringOnboarding(
+      w,
+      emu,
+      calls,
+      () => ask(anotherProcess(w, config, PATIENT), 'same grant'),
+      async () => {
+        // A server without refresh-token rotation (Google's): a new access token, the same grant.
+        const current = (await w.store.get(PROVIDER, 'a'))!;
+        const refreshed = await refreshToken(await resolveProvider(config), current);
+        renewed = { ...refreshed, refresh_token: current.refresh_token! };
+        await w.store.save(PROVIDER, 'a', renewed);
+      },
+    );
+    expect(await readFile(w)).toEqual({
+      ...renewed,
+      [CODE_ASSIST_PROJECT_FIELD]: lastProject(emu, 'a'),
+    });
+  });
+
+  it('only provider fields: a standard field of the token is refused, the token untouched', async () => {
+    const { w } = await setup();
+    const token = (await readFile(w))!;
+    for (const field of ['access_token', 'refresh_token', 'expiry', 'kind'])
+      await expect(
+        w.manager.rememberTokenField(PROVIDER, 'a', token, field, 'x'),
+      ).rejects.toBeInstanceOf(RangeError);
+    expect(await readFile(w)).toEqual(token);
+  });
+
   it('a store that fails while the project is being stored is logged; the request is served', async () => {
     const { w, emu, calls, config } = await setup();
     const tokens = path.join(w.dir, 'tokens');
