@@ -35,27 +35,41 @@ export function withoutSdkEnvironment<T>(prefix: string, build: () => T): T {
 }
 
 /**
+ * A fetch that hands an error body on rewritten: `rewrite` gets the parsed JSON of a non-2xx body and
+ * returns the value to send on instead, or undefined to leave the body as it came. Successful
+ * answers, and bodies that are not JSON, pass through untouched; the status never changes.
+ */
+export function errorBodyFetch(rewrite: (parsed: unknown) => unknown): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.ok) return response;
+    const text = await response.text();
+    let replacement: unknown;
+    try {
+      replacement = rewrite(JSON.parse(text));
+    } catch {
+      replacement = undefined;
+    }
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    const body = replacement === undefined ? text : JSON.stringify(replacement);
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  };
+}
+
+/**
  * fetch for the SDKs: an error body that is a JSON array (Google's OpenAI-compatible endpoint wraps
  * its error object in one) is handed on as its first element, which the SDKs know how to read.
- * Everything else passes through untouched.
  */
-export const sdkFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  if (response.ok) return response;
-  const text = await response.text();
-  let first: unknown;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    first = Array.isArray(parsed) ? (parsed as unknown[])[0] : undefined;
-  } catch {
-    first = undefined;
-  }
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const body = typeof first === 'object' && first !== null ? JSON.stringify(first) : text;
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
-};
+export const sdkFetch: typeof fetch = errorBodyFetch((parsed) => {
+  const first: unknown = Array.isArray(parsed) ? (parsed as unknown[])[0] : undefined;
+  return typeof first === 'object' && first !== null ? first : undefined;
+});
 
 export interface SdkClientOptions {
   /** The API base the SDK appends its paths to. */

@@ -2,7 +2,7 @@
 // streams through the official SDK with its retries and timeout off and maps the Responses events
 // onto the provider interface. The SDK is loaded on first use, as in OpenAIChatClient.
 import type OpenAI from 'openai';
-import { sdkFetch, SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
+import { errorBodyFetch, SdkStreamingClient, type SdkClientOptions } from '../sdk-client.js';
 import { openAISdk } from './OpenAIChatClient.js';
 import type {
   ProviderChunk,
@@ -67,24 +67,12 @@ export function accountIdFromIdToken(idToken: string): string | undefined {
  * SDK, reading only `error`, would report as "400 status code (no body)". Such a body is handed on
  * as `{"error":{"message":...}}`, so the error keeps the backend's words; the status is unchanged.
  */
-export const responsesFetch: typeof fetch = async (input, init) => {
-  const response = await sdkFetch(input, init);
-  if (response.ok) return response;
-  const text = await response.text();
-  let detail: unknown;
-  try {
-    const parsed = JSON.parse(text) as { detail?: unknown; error?: unknown } | null;
-    detail = parsed?.error === undefined ? parsed?.detail : undefined;
-  } catch {
-    detail = undefined;
-  }
-  const body = typeof detail === 'string' ? JSON.stringify({ error: { message: detail } }) : text;
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-};
+export const responsesFetch: typeof fetch = errorBodyFetch((parsed) => {
+  const body = parsed as { detail?: unknown; error?: unknown } | null;
+  return body?.error === undefined && typeof body?.detail === 'string'
+    ? { error: { message: body.detail } }
+    : undefined;
+});
 
 /** An `error` or `response.failed` event: status-less, typed by its code like the SDK's stream errors. */
 class ResponsesEventError extends Error {
