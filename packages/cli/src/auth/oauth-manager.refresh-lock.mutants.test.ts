@@ -181,14 +181,41 @@ describe('renewal from the refresh path', () => {
     await untilEvent('skipped');
     expect(h.tokenRequests()).toEqual([]);
     expect(h.events.find((e) => e.type === 'skipped')).toMatchObject({ expiry: theirs.expiry });
+    // Their token counts as a refresh: the renewal is re-armed from it at once.
+    expect(types(h.events)).toEqual(['scheduled', 'fired', 'scheduled', 'skipped']);
+  });
+
+  it('a renewal takes the token another process stored even when it is near expiry itself', async () => {
+    h = await refreshHarness(raw, { renewal: true });
+    await h.stored('a', 3600);
+    await h.manager.getOAuthToken(PROVIDER, BUCKET);
+    const fireInS = 3600 * 0.8;
+    const theirs = await h.stored('theirs', fireInS + 20);
+    await h.clock.advance(fireInS * 1000);
+    await untilEvent('skipped');
+    expect(h.tokenRequests()).toEqual([]);
+    expect(await h.current()).toEqual(theirs);
+  });
+
+  it('a token without a refresh token is declined once, not on every lookup', async () => {
+    h = await refreshHarness(raw, { renewal: true });
+    await h.store.save(PROVIDER, BUCKET, {
+      access_token: 'access-token-bare',
+      token_type: 'Bearer',
+      expiry: h.issuedExpiry(),
+    });
+    await h.manager.getOAuthToken(PROVIDER, BUCKET);
+    await h.manager.getOAuthToken(PROVIDER, BUCKET);
+    expect(h.events).toMatchObject([{ type: 'not-scheduled', reason: 'no-refresh-token' }]);
   });
 });
 
 describe('the provider behind the refresh', () => {
-  it('discovers an issuer once; a failed discovery is tried again on the next refresh', async () => {
-    const discovery = '/.well-known/openid-configuration';
-    const metadata = { issuer: raw.url, token_endpoint: `${raw.url}${TOKEN_PATH}` };
-    const config = parseProviderConfig({
+  const DISCOVERY = '/.well-known/openid-configuration';
+  const metadata = () => ({ issuer: raw.url, token_endpoint: `${raw.url}${TOKEN_PATH}` });
+  /** A provider known by its issuer: its endpoints come from discovery on the raw server. */
+  const issuerProvider = () =>
+    parseProviderConfig({
       name: PROVIDER,
       issuer: raw.url,
       clientId: 'baton-cli',
@@ -196,27 +223,40 @@ describe('the provider behind the refresh', () => {
       api: 'openai',
       baseUrl: 'http://127.0.0.1:9/v1',
     });
-    h = await refreshHarness(raw, {}, config);
+
+  it('discovers an issuer once; a failed discovery is tried again on the next refresh', async () => {
+    h = await refreshHarness(raw, {}, issuerProvider());
     await h.stored('a', -5);
-    raw.script(discovery, [{ status: 500, json: { error: 'server_error' } }, { json: metadata }]);
+    raw.script(DISCOVERY, [{ status: 500, json: { error: 'server_error' } }, { json: metadata() }]);
     raw.script(TOKEN_PATH, [issued('b'), issued('c')]);
     await expect(h.manager.getOAuthToken(PROVIDER, BUCKET)).rejects.toThrow();
     await h.manager.getOAuthToken(PROVIDER, BUCKET);
     await h.manager.forceRefresh(PROVIDER, BUCKET);
-    const discoveries = raw.requests.filter((r) => r.url === discovery);
+    const discoveries = raw.requests.filter((r) => r.url === DISCOVERY);
     expect(discoveries).toHaveLength(2);
     expect(h.tokenRequests()).toHaveLength(2);
   });
 
   it('token requests go through the fetch the manager was given', async () => {
-    h = await refreshHarness(raw, {
-      fetch: (url, init) =>
-        fetch(url, { ...init, headers: { ...(init?.headers as object), 'x-baton-test': 'proxy' } }),
-    });
+    h = await refreshHarness(
+      raw,
+      {
+        fetch: (url, init) =>
+          fetch(url, {
+            ...init,
+            headers: { ...(init?.headers as object), 'x-baton-test': 'proxy' },
+          }),
+      },
+      issuerProvider(),
+    );
     await h.stored('a', -5);
+    raw.script(DISCOVERY, [{ json: metadata() }]);
     raw.script(TOKEN_PATH, [issued('b')]);
     await h.manager.getOAuthToken(PROVIDER, BUCKET);
-    expect(h.tokenRequests().map((r) => r.headers['x-baton-test'])).toEqual(['proxy']);
+    expect(raw.requests.map((r) => [r.url, r.headers['x-baton-test']])).toEqual([
+      [DISCOVERY, 'proxy'],
+      [TOKEN_PATH, 'proxy'],
+    ]);
   });
 
   it('a ledger that cannot be written is logged, and the refresh outcome stands', async () => {

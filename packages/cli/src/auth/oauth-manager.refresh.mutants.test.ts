@@ -124,6 +124,11 @@ describe('forceRefresh', () => {
     expect(h.log).toEqual([
       `force-refresh ${PROVIDER}/${BUCKET}: the stored token already changed, using it`,
     ]);
+    // A key stored meanwhile is not "a newer token": it cannot be refreshed and was refused.
+    await h.store.save(PROVIDER, BUCKET, apiKeyToken('sk-test-key-0123456789'));
+    await expect(
+      h.manager.forceRefresh(PROVIDER, BUCKET, 'access-token-older'),
+    ).rejects.toBeInstanceOf(ApiKeyRejectedError);
   });
 
   it('refreshes a token with an hour left when it is the one that failed', async () => {
@@ -262,9 +267,12 @@ describe('a read made moments ago', () => {
     h = await refreshHarness(raw);
     const peeked = await h.stored('a', 3600);
     expect(await h.manager.peekToken(PROVIDER, BUCKET)).toEqual(peeked);
+    await h.stored('0', 3600);
+    expect(await h.manager.getOAuthToken(PROVIDER, BUCKET)).toEqual(peeked); // read this instant
+    await h.manager.peekToken(PROVIDER, BUCKET);
     const newer = await h.stored('b', 3600);
     await h.clock.advance(RECENT_READ_REUSE_MS);
-    expect(await h.manager.getOAuthToken(PROVIDER, BUCKET)).toEqual(peeked);
+    expect((await h.manager.getOAuthToken(PROVIDER, BUCKET))?.access_token).toBe('access-token-0');
     expect(await h.manager.getOAuthToken(PROVIDER, BUCKET)).toEqual(newer);
 
     await h.manager.peekToken(PROVIDER, BUCKET);
