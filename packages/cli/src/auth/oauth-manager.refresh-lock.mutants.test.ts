@@ -9,11 +9,11 @@ import {
   INVALID_GRANT,
   PROVIDER,
   TOKEN_PATH,
-  driveSleeps,
   issued,
   refreshHarness,
   type RefreshHarness,
 } from '../../test/fixtures/refresh-harness.js';
+import { driveSleeps } from '../../test/fixtures/drive-sleeps.js';
 import { parseProviderConfig } from './flows/index.js';
 import { DEFAULT_REFRESH_LOCK_WAIT_MS, RECENT_READ_REUSE_MS } from './oauth-manager.js';
 import type { RenewalEvent } from './proactive-renewal.js';

@@ -107,8 +107,7 @@ describe('guesses at their edges', () => {
 });
 
 describe('reading', () => {
-  it('a ledger path that cannot be read throws instead of reading as empty or being moved', async () => {
-    await mkdir(file);
+  const watched = () => {
     const warnings: LedgerWarning[] = [];
     const ledger = new CooldownLedger({
       file,
@@ -116,6 +115,12 @@ describe('reading', () => {
       clock,
       onWarning: (w) => warnings.push(w),
     });
+    return { ledger, warnings };
+  };
+
+  it('a ledger path that cannot be read throws instead of reading as empty or being moved', async () => {
+    await mkdir(file);
+    const { ledger, warnings } = watched();
     await expect(ledger.get('p', 'b')).rejects.toMatchObject({ kind: 'io' });
     await expect(ledger.prune()).rejects.toMatchObject({ kind: 'io' });
     expect(warnings).toEqual([]);
@@ -123,13 +128,7 @@ describe('reading', () => {
 
   it('names the dropped entry and the file in its warning', async () => {
     await writeFile(file, JSON.stringify({ version: 1, entries: { 'p:b': { until: 'soon' } } }));
-    const warnings: LedgerWarning[] = [];
-    const ledger = new CooldownLedger({
-      file,
-      locksDir,
-      clock,
-      onWarning: (w) => warnings.push(w),
-    });
+    const { ledger, warnings } = watched();
     await ledger.prune();
     expect(warnings).toEqual([
       {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { FakeClock, isAbortError } from '@baton/core';
+import { driveSleeps } from '../../../test/fixtures/drive-sleeps.js';
 import {
   FileLock,
   LOCK_DEFAULTS,
@@ -29,20 +30,6 @@ const lockFile = (): string => path.join(dir, 'anthropic~work.lock');
 async function lockRecord(): Promise<LockRecord | undefined> {
   const text = await readFile(lockFile(), 'utf8').catch(() => '');
   return text === '' ? undefined : (JSON.parse(text) as LockRecord);
-}
-
-/**
- * Settles `promise`, moving the fake clock only while the code under test is asleep on it (real
- * file I/O in between takes no fake time, unlike FakeClock.runUntilSettled's idle stepping).
- */
-async function driveSleeps<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => (settled = true));
-  while (!settled) {
-    if (clock.pendingSleepers > 0) await clock.advance(clock.sleeps[clock.sleeps.length - 1] ?? 0);
-    else await new Promise((r) => setTimeout(r, 2));
-  }
-  return tracked;
 }
 
 /**
