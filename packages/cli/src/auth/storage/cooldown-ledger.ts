@@ -112,6 +112,7 @@ export class CooldownLedger {
       clock: this.clock,
       verb: 'updating',
       ...(options.random ? { random: options.random } : {}),
+      // Stryker disable next-line ConditionalExpression: `waitMs: undefined` means FileLock's default too
       ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
     });
   }

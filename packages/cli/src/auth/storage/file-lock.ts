@@ -218,7 +218,6 @@ async function readRecord(handle: fs.FileHandle): Promise<LockRecord | undefined
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
     const parsed = LockRecordSchema.safeParse(JSON.parse(buffer.subarray(0, bytesRead).toString()));
     return parsed.success ? parsed.data : undefined;
-    // Stryker disable next-line BlockStatement: an empty catch returns undefined as well
   } catch {
     return undefined;
   }
