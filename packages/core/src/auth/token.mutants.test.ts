@@ -7,6 +7,7 @@ import {
   DEFAULT_EXPIRES_IN_SECONDS,
   isExpired,
   isNearExpiry,
+  mergeRefreshedToken,
   NEAR_EXPIRY_SECONDS,
   parseOAuthToken,
   redactSecret,
@@ -189,5 +190,44 @@ describe('redaction', () => {
       expiry: 1_234,
       code_verifier_length: 64,
     });
+  });
+});
+
+describe('edges of parsing and merging', () => {
+  it('a stored token with an empty refresh token has none', () => {
+    const token = parseOAuthToken({ access_token: 'at', refresh_token: '' });
+    expect(Object.hasOwn(token, 'refresh_token')).toBe(false);
+    expect(parseOAuthToken({ access_token: 'at', refresh_token: 'rt' }).refresh_token).toBe('rt');
+  });
+
+  it('a lifetime that is not a number or a string falls back to the default', () => {
+    for (const odd of [true, [5], { seconds: 5 }]) {
+      const token = tokenFromResponse({ access_token: 'at', expires_in: odd }, clockAtMs(0));
+      expect(token.expiry).toBe(DEFAULT_EXPIRES_IN_SECONDS);
+    }
+  });
+
+  it('several issues of a token response are joined with "; "', () => {
+    const error = caught(() =>
+      tokenFromResponse({ access_token: '', token_type: 5 }, clockAtMs(0)),
+    );
+    expect(error.issues).toHaveLength(2);
+    expect(error.message).toBe(`invalid token response: ${error.issues.join('; ')}`);
+  });
+
+  it('a refresh that carries an empty or undefined refresh token keeps the old one', () => {
+    const previous = parseOAuthToken({ access_token: 'old', refresh_token: 'rt-old' });
+    for (const refreshed of [
+      { access_token: 'new', token_type: 'Bearer', refresh_token: '' },
+      { access_token: 'new', token_type: 'Bearer', refresh_token: undefined },
+    ])
+      expect(mergeRefreshedToken(previous, refreshed).refresh_token).toBe('rt-old');
+    const without = parseOAuthToken({ access_token: 'old' });
+    const merged = mergeRefreshedToken(without, {
+      access_token: 'new',
+      token_type: 'Bearer',
+      refresh_token: '',
+    });
+    expect(Object.hasOwn(merged, 'refresh_token')).toBe(false);
   });
 });

@@ -76,12 +76,14 @@ const SDK_RENDERING = /^(\d{3})\s+([[{][\s\S]*)$/;
 export function ownWords(error: unknown): string {
   const message = error instanceof Error ? String(error.message) : String(error);
   const m = SDK_RENDERING.exec(message.trim());
+  // Stryker disable next-line ConditionalExpression: without it, m[2] throws inside the try and the catch returns the same message
   if (!m) return message;
   try {
     const parsed: unknown = JSON.parse(m[2]!);
     const root: unknown = Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed;
     const inner = (root as { error?: { message?: unknown }; message?: unknown } | null) ?? {};
     const words = inner.error?.message ?? inner.message;
+    // Stryker disable next-line ConditionalExpression: a non-string has no trim(); the throw lands in the catch, which returns the same message
     return typeof words === 'string' && words.trim() !== '' ? `${m[1]} ${words.trim()}` : message;
   } catch {
     return message;
@@ -133,7 +135,8 @@ export class AllBucketsExhaustedError extends Error {
     this.attemptedBuckets = buckets;
     this.bucketFailureReasons = reasons;
     this.details = detailCopy;
-    if (earliest !== undefined) this.earliestRetryAt = earliest;
+    // The field is declared, so it is an own property (undefined) whether or not it is assigned.
+    this.earliestRetryAt = earliest;
     this.lastError = lastError;
   }
 
@@ -148,6 +151,7 @@ export class AllBucketsExhaustedError extends Error {
       details: Object.fromEntries(Object.entries(this.details).map(([k, v]) => [k, { ...v }])),
       isRetryable: false,
     };
+    // Stryker disable next-line ConditionalExpression: safeIso(undefined) is an invalid Date, so undefined too
     const earliest = this.earliestRetryAt === undefined ? undefined : safeIso(this.earliestRetryAt);
     if (earliest !== undefined) out.earliestRetryAt = earliest;
     try {
@@ -164,7 +168,9 @@ export class AllBucketsExhaustedError extends Error {
 function earliestRetry(details: Record<string, BucketFailureDetail>): number | undefined {
   let earliest: number | undefined;
   for (const d of Object.values(details)) {
+    // Stryker disable next-line ConditionalExpression: Number.isFinite(undefined) is false; the test narrows the type
     if (d.retryAt === undefined || !Number.isFinite(d.retryAt)) continue;
+    // Stryker disable next-line EqualityOperator: an equal time is the same earliest time
     if (earliest === undefined || d.retryAt < earliest) earliest = d.retryAt;
   }
   return earliest;
@@ -209,6 +215,7 @@ function formatExhaustedMessage(
   }
   const loginBucket = buckets.find((b) => {
     const reason = reasonOf(b);
+    // Stryker disable next-line ConditionalExpression: the set holds no undefined; the test narrows the type
     return reason !== undefined && REAUTH_ELIGIBLE_REASONS.has(reason) && !detailOf(b)?.action;
   });
   if (loginBucket !== undefined)
@@ -245,12 +252,13 @@ export abstract class ProviderError extends Error {
 
   constructor(message: string, init: ProviderErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    if (init.status !== undefined) this.status = init.status;
+    // The fields are declared, so each is an own property (undefined when not given) either way.
+    this.status = init.status;
     this.headers = { ...(init.headers ?? {}) };
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    if (init.body !== undefined) this.body = init.body;
-    if (init.code !== undefined) this.code = init.code;
-    if (init.provider !== undefined) this.provider = init.provider;
+    this.retryAfterMs = init.retryAfterMs;
+    this.body = init.body;
+    this.code = init.code;
+    this.provider = init.provider;
   }
 }
 
