@@ -89,7 +89,6 @@ describe('the bucket lock', () => {
     expect(await driveSleeps(h.clock, forced)).toEqual(theirs);
     expect(h.tokenRequests()).toEqual([]);
 
-    // Past the reuse window of forceRefresh's own read (which still holds the first token).
     await h.clock.advance(RECENT_READ_REUSE_MS + 1);
     await h.stored('b', 20);
     held = await otherHolder().acquire(KEY);
@@ -100,6 +99,21 @@ describe('the bucket lock', () => {
     await held.release();
     expect((await driveSleeps(h.clock, lookup))?.access_token).toBe('access-token-c');
     expect(h.tokenRequests().map((r) => r.refreshToken)).toEqual(['refresh-token-theirs-too']);
+  });
+});
+
+describe('after a forced refresh another process had already done', () => {
+  it('a lookup at once gets the token the other process stored, never the read of the one that failed', async () => {
+    h = await refreshHarness(raw);
+    const failed = await h.stored('a', 3600);
+    const held = await otherHolder().acquire(KEY);
+    const forced = h.manager.forceRefresh(PROVIDER, BUCKET, failed.access_token);
+    await untilWaiting();
+    const theirs = await h.stored('theirs', 3600);
+    await held.release();
+    expect(await driveSleeps(h.clock, forced)).toEqual(theirs);
+    expect(await h.manager.getOAuthToken(PROVIDER, BUCKET)).toEqual(theirs);
+    expect(h.tokenRequests()).toEqual([]);
   });
 });
 

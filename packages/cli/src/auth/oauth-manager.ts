@@ -339,6 +339,10 @@ export class OAuthManager {
     return this.lock.withLock(
       tokenKey(provider, bucket),
       async () => {
+        const key = tokenKey(provider, bucket);
+        // Whatever comes out of this transaction is newer than any read made before it: a lookup
+        // right after must not reuse a read of the token that was just refreshed or replaced.
+        this.recentReads.delete(key);
         const current = await this.store.get(provider, bucket);
         if (current === null) throw new NoCredentialError(provider, bucket);
         if (isApiKeyToken(current)) throw new ApiKeyRejectedError(provider, bucket);
@@ -348,7 +352,6 @@ export class OAuthManager {
           this.remember(provider, bucket, current, true);
           return { token: current, refreshedBy: 'another-process' as const };
         }
-        const key = tokenKey(provider, bucket);
         if (
           current.refresh_token !== undefined &&
           this.deadGrants.get(key) === current.refresh_token
@@ -373,7 +376,6 @@ export class OAuthManager {
           this.log(`refresh ${provider}/${bucket} failed: ${(error as Error).message}`);
           throw error;
         }
-        this.recentReads.delete(key);
         await this.store.save(provider, bucket, refreshed);
         this.log(
           `refreshed ${provider}/${bucket}: ${redactSecret(refreshed.access_token)}, ${Math.round(secondsUntilExpiry(refreshed, this.clock))} s left`,
